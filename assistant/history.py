@@ -1,0 +1,132 @@
+"""Conversation turns and feedback, in SQL (SQLite in the data dir by default; any
+SQLAlchemy URL, e.g. PostgreSQL, to share state between workers and machines).
+
+Questions are stored with personal data redacted (see ``privacy.redact``).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), index=True, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("standalone", Text, nullable=False),
+    Column("answer_id", String(64), index=True),
+    Column("status", String(20)),
+    Column("answer", Text),
+    Column("citations_json", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(64), index=True, nullable=False),
+    Column("rating", String(8), nullable=False),
+    Column("reason", Text),
+    Column("channel", String(20)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    standalone: str
+    answer: str
+    status: str
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _wal(conn, _record):  # type: ignore[no-untyped-def]
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class History:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self._lock = threading.Lock()
+        metadata.create_all(self.engine)
+
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex
+
+    def recent(self, conversation_id: str, limit: int = 6) -> list[Turn]:
+        query = (
+            select(turns.c.question, turns.c.standalone, turns.c.answer, turns.c.status)
+            .where(turns.c.conversation_id == conversation_id)
+            .order_by(turns.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [Turn(r[0], r[1], r[2] or "", r[3] or "") for r in reversed(rows)]
+
+    def add(
+        self, conversation_id: str, question: str, standalone: str, answer_id: str, status: str, answer: str,
+        citations_json: str = "[]",
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                turns.insert().values(
+                    conversation_id=conversation_id, question=question, standalone=standalone,
+                    answer_id=answer_id, status=status, answer=answer, citations_json=citations_json,
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    def add_feedback(self, answer_id: str, rating: str, reason: str | None, channel: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                feedback.insert().values(
+                    answer_id=answer_id, rating=rating, reason=reason, channel=channel,
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    def answer_exists(self, answer_id: str) -> bool:
+        with self.engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(turns).where(turns.c.answer_id == answer_id))
+            return bool(n.scalar())
+
+    def feedback_rows(self) -> list[dict[str, str | None]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feedback.c.answer_id, feedback.c.rating, feedback.c.reason,
+                                       feedback.c.channel).order_by(feedback.c.id)).all()
+        return [{"answer_id": r[0], "rating": r[1], "reason": r[2], "channel": r[3]} for r in rows]

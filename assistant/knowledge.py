@@ -1,0 +1,197 @@
+"""The knowledge base as retrieval sees it: the vector index plus a snapshot of what
+is visible (chunks, a BM25 index over them, the glossary), rebuilt whenever the
+registry changes.
+
+The lexical index is derived data, never a second source of truth: it is built
+from the vector store's own documents (embedded or server) and versioned by the
+registry fingerprint, so it cannot drift from the store. A built snapshot is cached
+in the data dir so a cold start does not re-read every chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.embeddings import MODEL_FAMILY, Embedder, query_embedder
+from assistant.glossary import Glossary
+from assistant.store import DocRecord, VectorIndex, open_index, registry_version
+from assistant.types import Chunk
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_FORMAT = 2
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have how i if in into is it
+    its me my of on or our so than that the their them then there these they this to was we were what when
+    where which who whom why will with would you your about also any all more most other some such only
+    own same very just over under again further once here both each few nor not out up down off""".split()
+)
+_WORD = re.compile(r"[a-z0-9£%]+(?:[-'][a-z0-9]+)*")
+
+
+def stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased, stopword-free, lightly stemmed terms (BM25 and term overlap share this)."""
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    out = []
+    for w in words:
+        for part in w.split("-") if "-" in w else (w,):
+            if part and part not in STOPWORDS:
+                out.append(stem(part))
+    return out
+
+
+@dataclass
+class Snapshot:
+    version: str
+    records: dict[str, DocRecord]
+    chunks: list[Chunk]
+    bm25: Any
+    glossary: Glossary
+    doc_freq: dict[str, int] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+
+    def idf(self, term: str) -> float:
+        n = max(len(self.chunks), 1)
+        return float(np.log((n + 1) / (self.doc_freq.get(term, 0) + 0.5)))
+
+    def __post_init__(self) -> None:
+        self.positions = {c.id: i for i, c in enumerate(self.chunks)}
+        self.audience = np.array([c.audience for c in self.chunks], dtype=object)
+        self.place = np.array([c.place.lower() for c in self.chunks], dtype=object)
+        self.doc_type = np.array([c.doc_type for c in self.chunks], dtype=object)
+        self.doc_id = np.array([c.doc_id for c in self.chunks], dtype=object)
+        self.year = np.array([c.year if c.year is not None else np.nan for c in self.chunks], dtype=float)
+
+    @property
+    def visible_hashes(self) -> list[str]:
+        return [r.doc_hash for r in self.records.values()]
+
+    def lexical(self, terms: Sequence[str], k: int, mask: np.ndarray[Any, Any] | None = None) -> list[tuple[int, float]]:
+        if not self.chunks or not terms:
+            return []
+        scores = np.asarray(self.bm25.get_scores(list(terms)), dtype=np.float32)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        ranked = sorted(((int(i), float(scores[i])) for i in top if scores[i] > 0), key=lambda p: -p[1])
+        return ranked
+
+
+def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: str) -> Snapshot:
+    import bm25s
+
+    visible = {r.doc_id: r.doc_hash for r in records.values()}
+    chunks = [c for c in index.iter_chunks() if visible.get(c.doc_id) == c.doc_hash]
+    chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
+    bm25 = bm25s.BM25()
+    tokens = [tokenize(f"{c.title} {c.section} {c.text}") or ["_"] for c in chunks]
+    if chunks:
+        bm25.index(tokens, show_progress=False)
+    doc_freq: dict[str, int] = {}
+    for terms in tokens:
+        for term in set(terms):
+            doc_freq[term] = doc_freq.get(term, 0) + 1
+    glossary = Glossary.build(c.text for c in chunks)
+    return Snapshot(version=version, records=records, chunks=chunks, bm25=bm25, glossary=glossary,
+                    doc_freq=doc_freq)
+
+
+class KnowledgeBase:
+    """Thread-safe holder of the current snapshot, refreshed when the registry changes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        index: VectorIndex | None = None,
+        embedder: Embedder | None = None,
+        refresh_seconds: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        model_id = embedder.model_id if embedder is not None else (
+            MODEL_FAMILY if settings.embedding_backend != "hash" else "hash-embedder"
+        )
+        self.index = index if index is not None else open_index(settings, model_id)
+        self._embedder = embedder
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked = 0.0
+        self._sentence_cache: dict[str, np.ndarray[Any, Any]] = {}
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = query_embedder(self.settings)
+        return self._embedder
+
+    def embed_query(self, text: str) -> np.ndarray[Any, Any]:
+        return self.embedder.embed([text])[0]
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        """Sentence vectors, cached in memory (passages recur across questions)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
+                self._sentence_cache[text] = vec
+            if len(self._sentence_cache) > 200_000:
+                self._sentence_cache.clear()
+                return self.embedder.embed(list(texts))
+        return np.stack([self._sentence_cache[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def snapshot(self, force: bool = False) -> Snapshot:
+        now = time.monotonic()
+        current = self._snapshot
+        if current is not None and not force and now - self._checked < self.refresh_seconds:
+            return current
+        with self._lock:
+            records = self.index.documents()
+            version = registry_version(records.values())
+            self._checked = time.monotonic()
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = self._load_or_build(records, version)
+            return self._snapshot
+
+    def _load_or_build(self, records: dict[str, DocRecord], version: str) -> Snapshot:
+        cache_dir = self.settings.data_dir / "cache"
+        path = cache_dir / f"snapshot-{SNAPSHOT_FORMAT}-{self.settings.collection}-{version}.pkl"
+        if path.exists():
+            try:
+                with path.open("rb") as fh:
+                    snap: Snapshot = pickle.load(fh)  # our own cache file in our data dir
+                if snap.version == version:
+                    return snap
+            except Exception:
+                log.warning("snapshot cache unreadable; rebuilding")
+        started = time.perf_counter()
+        snap = build_snapshot(self.index, records, version)
+        log.info("built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started)
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            for old in cache_dir.glob(f"snapshot-*-{self.settings.collection}-*.pkl"):
+                old.unlink(missing_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError as exc:  # a read-only or full disk only costs start-up time
+            log.warning("could not cache the snapshot: %s", exc)
+        return snap

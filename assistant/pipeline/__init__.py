@@ -1,0 +1,219 @@
+"""One answer pipeline for every channel: small steps over one AnswerContext.
+
+    check_input -> condense -> retrieve -> compose -> verify
+
+Each step either fills in the context or stops the run with a status
+(``refused_input``, ``no_answer``, ``error``). ``run`` returns an Answer;
+``stream`` yields the same answer as events, verified sentence by sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from assistant.composers import Composer, DraftSentence
+from assistant.config import Settings
+from assistant.errors import AssistantError, StoreUnavailableError
+from assistant.history import History
+from assistant.knowledge import KnowledgeBase
+from assistant.pipeline.condense import is_followup, rewrite
+from assistant.pipeline.verify import Verifier, VerifySession, best_quote
+from assistant.privacy import redact
+from assistant.retrieval import Query, Retriever
+from assistant.types import Answer, ChatRequest, Passage, Status
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER_TEXT = (
+    "I couldn't find an answer to that in the documents I hold. "
+    "The closest related sources are listed below; they may help, but they don't answer the question."
+)
+NO_SOURCES_TEXT = "I couldn't find anything on that in the documents I hold."
+MIN_SURVIVING = 1  # sentences an LLM answer must keep after verification, else the extractive answer
+
+
+class Stop(Exception):
+    def __init__(self, status: Status, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class AnswerContext:
+    request: ChatRequest
+    conversation_id: str
+    answer_id: str
+    question: str = ""
+    standalone: str = ""
+    passages: list[Passage] = field(default_factory=list)
+
+
+@dataclass
+class AnswerPipeline:
+    settings: Settings
+    kb: KnowledgeBase
+    retriever: Retriever
+    history: History
+    composer: Composer
+
+    @property
+    def verifier(self) -> Verifier:
+        return Verifier(self.settings.current_year or date.today().year, self.settings.stale_years)
+
+    # --- steps
+    def check_input(self, ctx: AnswerContext) -> None:
+        text = ctx.request.message.strip()
+        if not text:
+            raise Stop(Status.REFUSED_INPUT, "Please type a question.")
+        limit = self.settings.max_message_chars
+        if len(text) > limit:
+            raise Stop(Status.REFUSED_INPUT, f"Your message is {len(text):,} characters; the limit is {limit:,}.")
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in text):
+            raise Stop(Status.REFUSED_INPUT, "Your message contains control characters; please retype it.")
+        ctx.question = " ".join(text.split())
+
+    def condense(self, ctx: AnswerContext) -> None:
+        turns = self.history.recent(ctx.conversation_id, limit=4)
+        previous = next((t.standalone for t in reversed(turns) if t.status != Status.REFUSED_INPUT), "")
+        ctx.standalone = ctx.question
+        if previous and is_followup(ctx.question, True):
+            condensed = getattr(self.composer, "condense", None)
+            rewritten = condensed(ctx.question, [t.standalone for t in turns]) if condensed else None
+            ctx.standalone = rewritten or rewrite(ctx.question, previous)
+
+    def retrieve(self, ctx: AnswerContext) -> None:
+        query = Query(ctx.standalone, ctx.request.filters, ctx.request.groups)
+        ctx.passages = self.retriever.retrieve(query, k=self.settings.top_k)
+        if not ctx.passages:
+            raise Stop(Status.NO_ANSWER, NO_SOURCES_TEXT)
+
+    # --- running
+    def _start(self, request: ChatRequest) -> AnswerContext:
+        return AnswerContext(
+            request=request,
+            conversation_id=request.conversation_id or History.new_id(),
+            answer_id=History.new_id(),
+        )
+
+    def _prepare(self, ctx: AnswerContext) -> None:
+        self.check_input(ctx)
+        self.condense(ctx)
+        self.retrieve(ctx)
+
+    def run(self, request: ChatRequest) -> Answer:
+        ctx = self._start(request)
+        try:
+            self._prepare(ctx)
+            draft = self.composer.compose(ctx.standalone, ctx.passages)
+            answer = self._finish(ctx, draft.sentences, draft.composer, draft.no_answer, draft.reason)
+        except Stop as stop:
+            answer = self._stopped(ctx, stop)
+        except StoreUnavailableError:
+            raise
+        except AssistantError as exc:
+            log.warning("pipeline error: %s", type(exc).__name__)
+            answer = self._stopped(ctx, Stop(Status.ERROR, str(exc)))
+        self._record(ctx, answer)
+        return answer
+
+    def stream(self, request: ChatRequest) -> Iterator[tuple[str, dict[str, Any]]]:
+        ctx = self._start(request)
+        yield "meta", {"conversation_id": ctx.conversation_id, "answer_id": ctx.answer_id}
+        try:
+            self._prepare(ctx)
+            yield "status", {"status": "composing"}
+            session = self.verifier.session(ctx.passages)
+            for sentence in self.composer.stream(ctx.standalone, ctx.passages):
+                shown = session.add(sentence)
+                if shown is not None:
+                    yield "delta", {"text": shown}
+            answer = self._finish(ctx, session, self.composer.name, not session.parts, "")
+        except Stop as stop:
+            answer = self._stopped(ctx, stop)
+        except AssistantError as exc:
+            yield "error", {"message": str(exc)}
+            return
+        self._record(ctx, answer)
+        yield "status", {"status": str(answer.status)}
+        yield "citations", {"citations": [c.to_json() for c in answer.citations]}
+        yield "done", answer.to_json()
+
+    def _finish(
+        self, ctx: AnswerContext, drafted: list[DraftSentence] | VerifySession, composer: str, no_answer: bool,
+        reason: str,
+    ) -> Answer:
+        if no_answer:
+            verified = None
+        elif isinstance(drafted, VerifySession):
+            verified = drafted.result()
+        else:
+            verified = self.verifier.verify(drafted, ctx.passages)
+        fallback = ""
+        if (verified is None or verified.kept < MIN_SURVIVING) and composer != "extractive":
+            fallback = "verification removed too much" if verified else (reason or "composer gave no answer")
+            extractive = getattr(self.composer, "fallback", None)
+            if extractive is not None:
+                draft = extractive.compose(ctx.standalone, ctx.passages)
+                if not draft.no_answer:
+                    verified = self.verifier.verify(draft.sentences, ctx.passages)
+                    composer, no_answer = f"{composer}+extractive-fallback", False
+        if verified is None or verified.kept == 0:
+            return self._no_answer(ctx, composer, fallback)
+        status = Status.PARTIAL if verified.removed else Status.ANSWERED
+        return Answer(
+            status=status, answer=verified.text, citations=verified.citations,
+            conversation_id=ctx.conversation_id, answer_id=ctx.answer_id, composer=composer,
+            standalone_question=ctx.standalone, removed_sentences=verified.removed, fallback=fallback,
+            passages=ctx.passages,
+        )
+
+    def _no_answer(self, ctx: AnswerContext, composer: str, fallback: str = "") -> Answer:
+        related = []
+        seen: set[str] = set()
+        for p in ctx.passages:
+            if p.chunk.doc_id in seen:
+                continue
+            seen.add(p.chunk.doc_id)
+            quote = best_quote(ctx.standalone, p.chunk.text)
+            related.append(self.verifier.citation(len(related) + 1, p, quote))
+            if len(related) == 3:
+                break
+        return Answer(
+            status=Status.NO_ANSWER, answer=NO_ANSWER_TEXT if related else NO_SOURCES_TEXT,
+            conversation_id=ctx.conversation_id, answer_id=ctx.answer_id, composer=composer,
+            standalone_question=ctx.standalone, related=related, fallback=fallback, passages=ctx.passages,
+        )
+
+    def _stopped(self, ctx: AnswerContext, stop: Stop) -> Answer:
+        if stop.status == Status.NO_ANSWER:
+            return self._no_answer(ctx, self.composer.name)
+        return Answer(
+            status=stop.status, answer=stop.message, conversation_id=ctx.conversation_id,
+            answer_id=ctx.answer_id, composer=self.composer.name, standalone_question=ctx.standalone,
+        )
+
+    def _record(self, ctx: AnswerContext, answer: Answer) -> None:
+        if answer.status == Status.REFUSED_INPUT and not ctx.question:
+            return
+        self.history.add(
+            ctx.conversation_id,
+            redact(ctx.question or ctx.request.message[:200]),
+            redact(ctx.standalone or ctx.question),
+            ctx.answer_id,
+            str(answer.status),
+            answer.answer,
+            json.dumps([c.to_json() for c in answer.citations]),
+        )
+        log.info(
+            "answered conversation=%s status=%s composer=%s chars=%d citations=%d removed=%d",
+            ctx.conversation_id[:8], answer.status, answer.composer, len(ctx.question), len(answer.citations),
+            answer.removed_sentences,
+        )
+

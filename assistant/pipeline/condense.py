@@ -1,0 +1,66 @@
+"""Rule-based follow-up rewriting: "And who chairs them?" -> a standalone question.
+
+A question is a follow-up when the conversation has earlier turns and the question
+leans on them: it opens with "and"/"what about"/"also", uses a pronoun or "the
+scheme"-style reference, or is short and names nothing itself. The rewrite keeps the
+question and adds the topic of the previous standalone question: its names and
+content terms (minus names the new question replaces, as in "What about Derby?").
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.grounding import names
+
+_OPENERS = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about|what else|any)\b", re.I)
+_REFERENCES = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|there|he|she|his|her|the same|"
+    r"the (scheme|programme|program|approach|model|team|teams|council|service|initiative|project|board|"
+    r"partnership|pilot|review|report|strategy|officers?|roles?))\b",
+    re.I,
+)
+_QUESTION_WORDS = frozenset(
+    """what which who whom whose when where why how does do did is are was were can could should would will
+    many much there their they them it its the a an of in on for to and or by with about tell me please
+    describe explain list give""".split()
+)
+
+
+def is_followup(question: str, has_history: bool) -> bool:
+    if not has_history:
+        return False
+    if _OPENERS.search(question):
+        return True
+    own_names = names(question)
+    if _REFERENCES.search(question) and not own_names:
+        return True
+    words = re.findall(r"[A-Za-z']+", question)
+    content = [w for w in words if w.lower() not in _QUESTION_WORDS]
+    return len(content) <= 2 and not names(question)
+
+
+def topic(question: str) -> list[str]:
+    """Names first, then remaining content words of a question."""
+    found = names(question)
+    used = {w.lower() for n in found for w in n.split()}
+    words = [
+        w
+        for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", question)
+        if w.lower() not in _QUESTION_WORDS and w.lower() not in used
+    ]
+    return found + words
+
+
+def rewrite(question: str, previous_standalone: str) -> str:
+    """A standalone form of ``question`` given the previous turn's standalone question."""
+    own_names = names(question)
+    context = topic(previous_standalone)
+    if own_names:  # "What about Derby?" replaces the earlier place, keeps the earlier subject
+        prev_names = {n.lower() for n in names(previous_standalone)}
+        context = [t for t in context if t.lower() not in prev_names]
+    seen = {w.lower() for w in re.findall(r"[A-Za-z'’-]+", question)}
+    extra = [t for t in context if t.lower() not in seen]
+    if not extra:
+        return question
+    return f"{question.rstrip()} (about: {', '.join(dict.fromkeys(extra))})"

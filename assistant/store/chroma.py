@@ -1,0 +1,215 @@
+"""Chroma behind the VectorIndex protocol: embedded (PersistentClient) or a server (HttpClient).
+
+Two collections: ``<name>_chunks`` (vectors, cosine space, the embedding model id
+in its metadata) and ``<name>_docs`` (the registry: one record per document, whose
+write is the commit point of an ingest).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import IndexError_, ModelMismatchError, StoreUnavailableError
+from assistant.store.base import DocRecord, Where
+from assistant.types import Chunk
+
+SCHEMA = 1
+T = TypeVar("T")
+
+
+def _unavailable(func: Callable[..., T]) -> Callable[..., T]:
+    """Turn transport failures into StoreUnavailableError (the server may be down)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except (IndexError_, StoreUnavailableError):
+            raise
+        except Exception as exc:  # chromadb raises many transport types
+            name = type(exc).__name__
+            if any(w in name for w in ("Connect", "Timeout", "HTTP", "Transport", "Remote")):
+                raise StoreUnavailableError("the vector store is not answering; try again shortly") from exc
+            raise
+
+    return wrapper
+
+
+def build_where(visible_hashes: Sequence[str], extra: Where | None) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = [{"doc_hash": {"$in": list(visible_hashes)}}]
+    clauses.extend(dict(clause) for clause in extra or ())
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaIndex:
+    def __init__(self, client: Any, name: str, model_id: str, *, create: bool, where_desc: str) -> None:
+        self.client = client
+        self.model_id = model_id
+        self.location = where_desc
+        chunks_name, docs_name = f"{name}_chunks", f"{name}_docs"
+        existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+        if chunks_name not in existing and not create:
+            raise IndexError_(f"no index at {where_desc}: run `nbhd ingest` first")
+        self.chunks = client.get_or_create_collection(
+            chunks_name,
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine", "embedding_model": model_id, "schema": SCHEMA},
+        )
+        stored = (self.chunks.metadata or {}).get("embedding_model")
+        if stored != model_id:
+            raise ModelMismatchError(
+                f"the index at {where_desc} was built with embedding model {stored!r}, "
+                f"but this run uses {model_id!r}; rebuild it (delete the data dir and run `nbhd ingest`)"
+            )
+        self.docs = client.get_or_create_collection(docs_name, embedding_function=None)
+
+    @classmethod
+    def open(cls, settings: Settings, model_id: str, *, create: bool = False) -> ChromaIndex:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            try:
+                client = chromadb.HttpClient(
+                    host=url.hostname or "127.0.0.1",
+                    port=url.port or 8000,
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+                return cls(client, settings.collection, model_id, create=create, where_desc=settings.chroma_url)
+            except (IndexError_, StoreUnavailableError):
+                raise
+            except Exception as exc:
+                raise StoreUnavailableError(
+                    f"cannot reach the Chroma server at {settings.chroma_url}: {type(exc).__name__}"
+                ) from exc
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+        return cls(client, settings.collection, model_id, create=create, where_desc=str(settings.index_dir))
+
+    # --- registry
+    @_unavailable
+    def documents(self) -> dict[str, DocRecord]:
+        got = self.docs.get(include=["documents"])
+        records = [DocRecord.from_json(raw) for raw in got["documents"] or []]
+        return {r.doc_id: r for r in records}
+
+    @_unavailable
+    def commit_document(self, record: DocRecord) -> None:
+        self.docs.upsert(ids=[record.doc_id], embeddings=[[1.0]], documents=[record.to_json()])
+
+    @_unavailable
+    def delete_document(self, doc_id: str) -> int:
+        self.docs.delete(ids=[doc_id])
+        ids = self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        if ids:
+            self.chunks.delete(ids=ids)
+        return len(ids)
+
+    @_unavailable
+    def delete_versions(self, doc_id: str, keep_hash: str) -> int:
+        where = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": keep_hash}}]}
+        ids = self.chunks.get(where=where, include=[])["ids"]
+        if ids:
+            self.chunks.delete(ids=ids)
+        return len(ids)
+
+    @_unavailable
+    def collect_garbage(self) -> int:
+        visible = {d.doc_id: d.doc_hash for d in self.documents().values()}
+        stale: list[str] = []
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["metadatas"], limit=5000, offset=offset)
+            if not got["ids"]:
+                break
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                if visible.get(str(meta.get("doc_id"))) != meta.get("doc_hash"):
+                    stale.append(cid)
+            offset += len(got["ids"])
+        for i in range(0, len(stale), 5000):
+            self.chunks.delete(ids=stale[i : i + 5000])
+        return len(stale)
+
+    # --- chunks
+    @_unavailable
+    def upsert_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray[Any, Any]) -> None:
+        step = 2000
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            self.chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + step],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    @_unavailable
+    def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+        hashes = [d.doc_hash for d in self.documents().values()]
+        return self.query_visible(vector, k, hashes, where)
+
+    @_unavailable
+    def query_visible(
+        self, vector: Sequence[float], k: int, visible_hashes: Sequence[str], where: Where | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Like ``query`` but with the visible versions supplied (saves a registry read per query)."""
+        if not visible_hashes or k <= 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=k,
+            where=build_where(visible_hashes, where),
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, text, meta, dist in zip(
+            got["ids"][0],
+            (got["documents"] or [[]])[0],
+            (got["metadatas"] or [[]])[0],
+            (got["distances"] or [[]])[0],
+            strict=True,
+        ):
+            out.append((Chunk.from_metadata(cid, text or "", dict(meta)), 1.0 - float(dist)))
+        return out
+
+    @_unavailable
+    def iter_chunks(self, batch: int = 5000) -> Iterator[Chunk]:
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            if not got["ids"]:
+                return
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+                yield Chunk.from_metadata(cid, text or "", dict(meta))
+            offset += len(got["ids"])
+
+    @_unavailable
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            cid: Chunk.from_metadata(cid, text or "", dict(meta))
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    @_unavailable
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def ping(self) -> bool:
+        try:
+            self.client.heartbeat()
+            return True
+        except Exception:
+            return False

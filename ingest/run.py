@@ -1,0 +1,270 @@
+"""From files to the index: ``ingest(settings, paths) -> IngestReport``.
+
+Per file: hash it; skip it if the registry already holds that version; otherwise
+load, chunk, embed, write its chunks (invisible), then commit its registry record
+(the atomic switch), then delete the previous version's chunks. A bad file is
+reported with its reason and the batch carries on. Embedding is batched across
+documents so small files don't starve the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.embeddings import Embedder, ingest_embedder
+from assistant.errors import IngestError
+from assistant.store import DocRecord, VectorIndex, open_index, versioned_id
+from assistant.types import Chunk
+from ingest.chunk import chunk_document
+from ingest.document import DocMeta
+from ingest.document import LoadedDocument
+from ingest.loaders import SUPPORTED_EXTENSIONS, load
+from ingest.manifest import infer_meta, load_manifest
+
+log = logging.getLogger(__name__)
+
+# Bump when loading/chunking changes in a way that should re-ingest unchanged files.
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class FileResult:
+    path: str
+    doc_id: str
+    status: str  # added | updated | skipped | failed | removed
+    chunks: int = 0
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    orphans_removed: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "added": self.count("added"),
+            "updated": self.count("updated"),
+            "skipped": self.count("skipped"),
+            "failed": self.count("failed"),
+            "orphans_removed": self.orphans_removed,
+            "files": [asdict(r) for r in self.results],
+        }
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest: given files as they are, folders walked (hidden files and the manifest skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
+                    if child.name not in ("manifest.yaml", "manifest.yml", "README.md"):
+                        found.append(child)
+        else:
+            found.append(path)
+    return found
+
+
+def file_hash(path: Path, meta: DocMeta) -> str:
+    digest = hashlib.sha256()
+    digest.update(PIPELINE_VERSION.encode())
+    digest.update(json.dumps(asdict(meta), sort_keys=True, default=str).encode())
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+@dataclass
+class _Pending:
+    result: FileResult
+    record: DocRecord
+    chunks: list[Chunk]
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, index: VectorIndex | None = None, embedder: Embedder | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self.index = index if index is not None else open_index(settings, self.embedder_model_id, create=True)
+
+    @property
+    def embedder_model_id(self) -> str:
+        if self._embedder is not None:
+            return self._embedder.model_id
+        from assistant.embeddings import MODEL_FAMILY
+
+        return MODEL_FAMILY if self.settings.embedding_backend != "hash" else "hash-embedder"
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:  # loaded only when something needs embedding
+            self._embedder = ingest_embedder(self.settings)
+        return self._embedder
+
+    def run(
+        self, paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None
+    ) -> IngestReport:
+        report = IngestReport()
+        report.orphans_removed = self.index.collect_garbage()
+        files = discover(paths)
+        manifests: dict[str, DocMeta] = {}
+        for folder in {self.settings.corpus_dir, *(p if p.is_dir() else p.parent for p in paths)}:
+            manifests.update(load_manifest(folder))
+        registry = self.index.documents()
+        batch: list[_Pending] = []
+        batch_chunks = 0
+        for done, path in enumerate(files, start=1):
+            if progress:
+                progress(done, len(files), path.name)
+            pending = self._prepare(path, manifests, registry, report)
+            if pending is None:
+                continue
+            batch.append(pending)
+            batch_chunks += len(pending.chunks)
+            if batch_chunks >= self.settings.embedding_batch_size * 8:
+                self._flush(batch, registry)
+                batch, batch_chunks = [], 0
+        self._flush(batch, registry)
+        return report
+
+    def _prepare(
+        self, path: Path, manifests: dict[str, DocMeta], registry: dict[str, DocRecord], report: IngestReport
+    ) -> _Pending | None:
+        doc_id = path.stem
+        result = FileResult(path=str(path), doc_id=doc_id, status="failed")
+        report.results.append(result)
+        try:
+            if not path.exists():
+                raise IngestError("file not found")
+            if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                raise IngestError(f"unsupported file type {path.suffix or '(none)'}")
+            meta = manifests.get(doc_id)
+            size = path.stat().st_size
+            if size > self.settings.max_file_bytes:
+                raise IngestError(
+                    f"file is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit"
+                )
+            digest = file_hash(path, meta or DocMeta(doc_id=doc_id, title=""))
+            previous = registry.get(doc_id)
+            if previous is not None and previous.doc_hash == digest:
+                result.status, result.chunks = "skipped", previous.chunks
+                return None
+            doc = load(path, self.settings.max_file_bytes)
+            result.warnings = list(doc.warnings)
+            if meta is None:
+                meta = infer_meta(doc)
+                result.warnings.append("not in manifest.yaml: title and year inferred from the text")
+            chunks = chunk_document(
+                doc,
+                meta,
+                digest,
+                min_words=self.settings.chunk_min_words,
+                target_words=self.settings.chunk_target_words,
+                max_words=self.settings.chunk_max_words,
+            )
+            if not chunks:
+                raise IngestError("no text to index")
+            chunks = [replace(c, id=versioned_id(c.id, digest), page_offsets=page_offsets(doc, c)) for c in chunks]
+        except IngestError as exc:
+            result.reason = exc.reason
+            log.warning("ingest failed for %s: %s", path.name, exc.reason)
+            return None
+        except Exception as exc:  # a loader bug must not stop the batch
+            result.reason = f"unexpected error: {type(exc).__name__}"
+            log.exception("ingest crashed on %s", path.name)
+            return None
+        result.status = "updated" if previous is not None else "added"
+        result.chunks = len(chunks)
+        record = DocRecord(
+            doc_id=doc_id,
+            doc_hash=digest,
+            title=meta.title,
+            chunks=len(chunks),
+            doc_type=meta.doc_type,
+            year=meta.year,
+            place=meta.place,
+            publisher=meta.publisher,
+            url=meta.url,
+            audience=meta.audience,
+            models=tuple(meta.models),
+            pages=doc.pages,
+            source=str(path),
+            warnings=tuple(result.warnings),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        return _Pending(result, record, chunks)
+
+    def _flush(self, batch: list[_Pending], registry: dict[str, DocRecord]) -> None:
+        if not batch:
+            return
+        texts = [c.text for p in batch for c in p.chunks]
+        try:
+            vectors = self.embedder.embed(texts)
+        except Exception as exc:
+            for p in batch:
+                p.result.status, p.result.reason = "failed", f"embedding failed: {type(exc).__name__}"
+            return
+        offset = 0
+        for p in batch:
+            n = len(p.chunks)
+            try:
+                self.index.upsert_chunks(p.chunks, vectors[offset : offset + n])
+                self.index.commit_document(p.record)  # the atomic switch to the new version
+            except Exception as exc:  # e.g. disk full: this document stays at its old version
+                p.result.status = "failed"
+                p.result.reason = f"could not write the index ({type(exc).__name__}): {str(exc)[:120]}"
+                log.error("index write failed for %s: %s", p.record.doc_id, exc)
+                offset += n
+                continue
+            offset += n
+            registry[p.record.doc_id] = p.record
+            if p.result.status == "updated":
+                self.index.delete_versions(p.record.doc_id, keep_hash=p.record.doc_hash)
+
+
+def page_offsets(doc: LoadedDocument, chunk: Chunk) -> str:
+    """Where new pages start inside a chunk ("offset:page;..."), so a quote gets its own page."""
+    if chunk.page_start is None:
+        return ""
+    marks: dict[int, int] = {}
+    last = chunk.page_start
+    for block in doc.blocks:
+        if block.page is None or block.end <= chunk.char_start or block.start >= chunk.char_end:
+            continue
+        if block.page != last:
+            marks[max(block.start - chunk.char_start, 0)] = block.page
+            last = block.page
+    return ";".join(f"{o}:{p}" for o, p in sorted(marks.items()))
+
+
+def remove(settings: Settings, doc_id: str, index: VectorIndex | None = None) -> int:
+    """Delete one document; returns how many chunks went. Raises IngestError if unknown."""
+    from assistant.embeddings import MODEL_FAMILY
+
+    model = MODEL_FAMILY if settings.embedding_backend != "hash" else "hash-embedder"
+    idx = index if index is not None else open_index(settings, model)
+    if doc_id not in idx.documents():
+        raise IngestError(f"no document {doc_id!r} in the index")
+    return idx.delete_document(doc_id)

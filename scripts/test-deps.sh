@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Things the test suite needs beyond Python packages: Debian's Chromium for the
+# browser tests, npm packages (axe-core, the Teams manifest schema) for checks.
+# Idempotent; run by `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: /usr/bin/chromium missing and not root: browser tests will be skipped" >&2
+  fi
+fi
+
+for dir in tests/web tests/teams; do
+  if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --silent
+  fi
+done
