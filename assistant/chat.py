@@ -59,15 +59,19 @@ class Assistant:
         self.kb.embed_query("warm up")
 
 
-def build_assistant(settings: Settings, *, kb: KnowledgeBase | None = None,
-                    composer: Composer | None = None) -> Assistant:
+def build_assistant(
+    settings: Settings, *, kb: KnowledgeBase | None = None, composer: Composer | None = None
+) -> Assistant:
     from assistant.composers import make_composer
 
     kb = kb or KnowledgeBase(settings)
     retriever = Retriever(kb)
     history = History(settings.db_url)
     pipeline = AnswerPipeline(
-        settings=settings, kb=kb, retriever=retriever, history=history,
+        settings=settings,
+        kb=kb,
+        retriever=retriever,
+        history=history,
         composer=composer or make_composer(settings, kb),
     )
     return Assistant(settings=settings, kb=kb, retriever=retriever, history=history, pipeline=pipeline)

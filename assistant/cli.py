@@ -10,48 +10,15 @@ Feature commands live beside their features (``assistant/cli_*.py``), each with 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from assistant.config import Settings, get_settings
-from assistant.errors import AssistantError
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Neighbourhood Assistant")
-F = TypeVar("F", bound=Callable[..., Any])
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
-
-
-def friendly(func: F) -> F:
-    """Print AssistantError as one line and exit 1 (re-raised under pytest for clear failures)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AssistantError as exc:
-            if os.environ.get("PYTEST_CURRENT_TEST") and os.environ.get("NBHD_RAISE"):
-                raise
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def settings() -> Settings:
-    return get_settings()
-
-
-def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+from assistant.cli_common import JsonOpt, app, emit_json, friendly, settings
 
 
 @app.callback()
@@ -110,8 +77,15 @@ def sources(as_json: JsonOpt = False) -> None:
 
     table = Table("doc_id", "title", "type", "year", "place", "chunks", "pages")
     for r in rows:
-        table.add_row(r["doc_id"], r["title"], r["doc_type"], str(r["year"] or ""), r["place"],
-                      str(r["chunks"]), str(r["pages"] or ""))
+        table.add_row(
+            r["doc_id"],
+            r["title"],
+            r["doc_type"],
+            str(r["year"] or ""),
+            r["place"],
+            str(r["chunks"]),
+            str(r["pages"] or ""),
+        )
     Console().print(table)
 
 
@@ -153,15 +127,9 @@ def search(
 
 
 def _register_features() -> None:
-    import importlib
+    from assistant import cli_answer
 
-    for name in ("assistant.cli_answer",):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in (cli_answer,):
         module.register(app)
 
 

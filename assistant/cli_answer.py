@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli_common import JsonOpt, emit_json, friendly, settings
 from assistant.types import Answer, ChatRequest, Filters, Status
 
 
@@ -28,13 +29,14 @@ def render(answer: Answer) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from assistant.cli import JsonOpt, emit_json, friendly, settings
 
     @app.command()
     @friendly
     def ask(
         question: str,
-        conversation: Annotated[str | None, typer.Option("--conversation", help="continue a conversation")] = None,
+        conversation: Annotated[
+            str | None, typer.Option("--conversation", help="continue a conversation")
+        ] = None,
         place: Annotated[str | None, typer.Option(help="only documents about this place")] = None,
         doc_type: Annotated[str | None, typer.Option("--doc-type")] = None,
         as_json: JsonOpt = False,
@@ -44,7 +46,9 @@ def register(app: typer.Typer) -> None:
 
         assistant = build_assistant(settings())
         answer = assistant.answer(
-            ChatRequest(question, conversation_id=conversation, filters=Filters(place=place, doc_type=doc_type))
+            ChatRequest(
+                question, conversation_id=conversation, filters=Filters(place=place, doc_type=doc_type)
+            )
         )
         if as_json:
             emit_json(answer.to_json())

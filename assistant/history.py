@@ -99,14 +99,25 @@ class History:
         return [Turn(r[0], r[1], r[2] or "", r[3] or "") for r in reversed(rows)]
 
     def add(
-        self, conversation_id: str, question: str, standalone: str, answer_id: str, status: str, answer: str,
+        self,
+        conversation_id: str,
+        question: str,
+        standalone: str,
+        answer_id: str,
+        status: str,
+        answer: str,
         citations_json: str = "[]",
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 turns.insert().values(
-                    conversation_id=conversation_id, question=question, standalone=standalone,
-                    answer_id=answer_id, status=status, answer=answer, citations_json=citations_json,
+                    conversation_id=conversation_id,
+                    question=question,
+                    standalone=standalone,
+                    answer_id=answer_id,
+                    status=status,
+                    answer=answer,
+                    citations_json=citations_json,
                     created_at=datetime.now(UTC),
                 )
             )
@@ -115,7 +126,10 @@ class History:
         with self.engine.begin() as conn:
             conn.execute(
                 feedback.insert().values(
-                    answer_id=answer_id, rating=rating, reason=reason, channel=channel,
+                    answer_id=answer_id,
+                    rating=rating,
+                    reason=reason,
+                    channel=channel,
                     created_at=datetime.now(UTC),
                 )
             )
@@ -127,6 +141,9 @@ class History:
 
     def feedback_rows(self) -> list[dict[str, str | None]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(feedback.c.answer_id, feedback.c.rating, feedback.c.reason,
-                                       feedback.c.channel).order_by(feedback.c.id)).all()
+            rows = conn.execute(
+                select(
+                    feedback.c.answer_id, feedback.c.rating, feedback.c.reason, feedback.c.channel
+                ).order_by(feedback.c.id)
+            ).all()
         return [{"answer_id": r[0], "rating": r[1], "reason": r[2], "channel": r[3]} for r in rows]

@@ -31,10 +31,98 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_FORMAT = 2
 STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have how i if in into is it
-    its me my of on or our so than that the their them then there these they this to was we were what when
-    where which who whom why will with would you your about also any all more most other some such only
-    own same very just over under again further once here both each few nor not out up down off""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "about",
+        "also",
+        "any",
+        "all",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "only",
+        "own",
+        "same",
+        "very",
+        "just",
+        "over",
+        "under",
+        "again",
+        "further",
+        "once",
+        "here",
+        "both",
+        "each",
+        "few",
+        "nor",
+        "not",
+        "out",
+        "up",
+        "down",
+        "off",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9£%]+(?:[-'][a-z0-9]+)*")
 
@@ -84,7 +172,9 @@ class Snapshot:
     def visible_hashes(self) -> list[str]:
         return [r.doc_hash for r in self.records.values()]
 
-    def lexical(self, terms: Sequence[str], k: int, mask: np.ndarray[Any, Any] | None = None) -> list[tuple[int, float]]:
+    def lexical(
+        self, terms: Sequence[str], k: int, mask: np.ndarray[Any, Any] | None = None
+    ) -> list[tuple[int, float]]:
         if not self.chunks or not terms:
             return []
         scores = np.asarray(self.bm25.get_scores(list(terms)), dtype=np.float32)
@@ -111,8 +201,9 @@ def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: s
         for term in set(terms):
             doc_freq[term] = doc_freq.get(term, 0) + 1
     glossary = Glossary.build(c.text for c in chunks)
-    return Snapshot(version=version, records=records, chunks=chunks, bm25=bm25, glossary=glossary,
-                    doc_freq=doc_freq)
+    return Snapshot(
+        version=version, records=records, chunks=chunks, bm25=bm25, glossary=glossary, doc_freq=doc_freq
+    )
 
 
 class KnowledgeBase:
@@ -126,8 +217,10 @@ class KnowledgeBase:
         refresh_seconds: float = 5.0,
     ) -> None:
         self.settings = settings
-        model_id = embedder.model_id if embedder is not None else (
-            MODEL_FAMILY if settings.embedding_backend != "hash" else "hash-embedder"
+        model_id = (
+            embedder.model_id
+            if embedder is not None
+            else (MODEL_FAMILY if settings.embedding_backend != "hash" else "hash-embedder")
         )
         self.index = index if index is not None else open_index(settings, model_id)
         self._embedder = embedder
@@ -183,7 +276,9 @@ class KnowledgeBase:
                 log.warning("snapshot cache unreadable; rebuilding")
         started = time.perf_counter()
         snap = build_snapshot(self.index, records, version)
-        log.info("built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started)
+        log.info(
+            "built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started
+        )
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             for old in cache_dir.glob(f"snapshot-*-{self.settings.collection}-*.pkl"):

@@ -5,7 +5,7 @@ diversity pass so near-duplicate chunks don't crowd out a second document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ RRF_K = 60
 @dataclass(frozen=True)
 class Query:
     text: str
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
     groups: tuple[str, ...] = ("public",)
 
 
@@ -59,7 +59,9 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def diversify(candidates: list[Passage], k: int, per_doc: int = 3, dup_threshold: float = 0.6) -> list[Passage]:
+def diversify(
+    candidates: list[Passage], k: int, per_doc: int = 3, dup_threshold: float = 0.6
+) -> list[Passage]:
     """Greedy pick in fused order, skipping near-duplicates and capping chunks per document
     (the cap is lifted when nothing else is left)."""
     chosen: list[Passage] = []
@@ -92,7 +94,9 @@ class Retriever:
             return []
         expanded = snap.glossary.expand(query.text)
         where = store_where(snap, query.filters, query.groups)
-        dense = self.kb.index.query_visible(self.kb.embed_query(expanded), self.pool, snap.visible_hashes, where)
+        dense = self.kb.index.query_visible(
+            self.kb.embed_query(expanded), self.pool, snap.visible_hashes, where
+        )
         lexical = snap.lexical(tokenize(expanded), self.pool, lexical_mask(snap, query.filters, query.groups))
         return diversify(fuse(snap, dense, lexical), k)
 

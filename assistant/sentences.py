@@ -10,8 +10,48 @@ from __future__ import annotations
 import re
 
 ABBREVIATIONS = frozenset(
-    """e.g i.e etc cllr st no nos vs mr mrs ms dr prof approx fig figs para paras vol cf al inc ltd co
-    jan feb mar apr jun jul aug sep sept oct nov dec p pp ch sec""".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "cllr",
+        "st",
+        "no",
+        "nos",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "approx",
+        "fig",
+        "figs",
+        "para",
+        "paras",
+        "vol",
+        "cf",
+        "al",
+        "inc",
+        "ltd",
+        "co",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "p",
+        "pp",
+        "ch",
+        "sec",
+    ]
 )
 _END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+|$)")
 

@@ -21,8 +21,13 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressFn | None]:
         return
     console = Console(stderr=True)
     with Progress(
-        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         task = progress.add_task("", total=None)
 
@@ -43,5 +48,9 @@ def print_report(report: IngestReport) -> None:
     console.print(
         f"added {report.count('added')}, updated {report.count('updated')}, "
         f"skipped {report.count('skipped')}, failed {report.count('failed')}"
-        + (f"; cleaned up {report.orphans_removed} chunks left by an interrupted run" if report.orphans_removed else "")
+        + (
+            f"; cleaned up {report.orphans_removed} chunks left by an interrupted run"
+            if report.orphans_removed
+            else ""
+        )
     )

@@ -23,15 +23,15 @@ from assistant.errors import IngestError
 from assistant.store import DocRecord, VectorIndex, open_index, versioned_id
 from assistant.types import Chunk
 from ingest.chunk import chunk_document
-from ingest.document import DocMeta
-from ingest.document import LoadedDocument
-from ingest.loaders import SUPPORTED_EXTENSIONS, load
+from ingest.document import DocMeta, LoadedDocument
+from ingest.loaders import SUPPORTED_EXTENSIONS, describe_size, load
 from ingest.manifest import infer_meta, load_manifest
 
 log = logging.getLogger(__name__)
 
 # Bump when loading/chunking changes in a way that should re-ingest unchanged files.
 PIPELINE_VERSION = "1"
+SKIP_FILES = frozenset({"manifest.yaml", "manifest.yml", "README.md"})
 
 
 @dataclass
@@ -78,9 +78,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
-                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
-                    if child.name not in ("manifest.yaml", "manifest.yml", "README.md"):
-                        found.append(child)
+                hidden = any(p.startswith(".") for p in rel.parts)
+                if child.is_file() and not hidden and child.name not in SKIP_FILES:
+                    found.append(child)
         else:
             found.append(path)
     return found
@@ -104,7 +104,9 @@ class _Pending:
 
 
 class Ingestor:
-    def __init__(self, settings: Settings, index: VectorIndex | None = None, embedder: Embedder | None = None):
+    def __init__(
+        self, settings: Settings, index: VectorIndex | None = None, embedder: Embedder | None = None
+    ):
         self.settings = settings
         self._embedder = embedder
         self.index = index if index is not None else open_index(settings, self.embedder_model_id, create=True)
@@ -163,9 +165,8 @@ class Ingestor:
             meta = manifests.get(doc_id)
             size = path.stat().st_size
             if size > self.settings.max_file_bytes:
-                raise IngestError(
-                    f"file is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit"
-                )
+                limit = describe_size(self.settings.max_file_bytes)
+                raise IngestError(f"file is {describe_size(size)}, over the {limit} limit")
             digest = file_hash(path, meta or DocMeta(doc_id=doc_id, title=""))
             previous = registry.get(doc_id)
             if previous is not None and previous.doc_hash == digest:
@@ -186,7 +187,9 @@ class Ingestor:
             )
             if not chunks:
                 raise IngestError("no text to index")
-            chunks = [replace(c, id=versioned_id(c.id, digest), page_offsets=page_offsets(doc, c)) for c in chunks]
+            chunks = [
+                replace(c, id=versioned_id(c.id, digest), page_offsets=page_offsets(doc, c)) for c in chunks
+            ]
         except IngestError as exc:
             result.reason = exc.reason
             log.warning("ingest failed for %s: %s", path.name, exc.reason)

@@ -17,7 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.config import ROOT, Settings  # noqa: E402
+from assistant.config import ROOT, Settings
 
 CORPUS = ROOT / "corpus"
 

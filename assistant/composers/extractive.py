@@ -32,19 +32,114 @@ MAX_SENTENCES = 4
 _TYPE_PATTERNS = {
     "number": re.compile(
         r"\bhow (many|much|often|big|large)\b|\bwhat (percentage|proportion|share|number|amount)\b|"
-        r"\bnumber of\b|\bhow much\b|\bbudget\b|\bcost\b|\bspend\b|\bper cent\b|\bpercentage\b", re.I),
+        r"\bnumber of\b|\bhow much\b|\bbudget\b|\bcost\b|\bspend\b|\bper cent\b|\bpercentage\b",
+        re.I,
+    ),
     "date": re.compile(r"\bwhen\b|\bwhat year\b|\bsince when\b|\bwhich year\b|\bhow long\b|\bdate\b", re.I),
     "place": re.compile(
         r"\bwhere\b|\bwhich (wards?|areas?|councils?|cit(y|ies)|places?|neighbourhoods?|local authorit\w+|"
-        r"towns?|districts?|boroughs?)\b", re.I),
-    "who": re.compile(r"^\s*who\b|\bwhich (organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
-                      r"|\bwho (leads|chairs|runs|funds|manages|heads)\b", re.I),
+        r"towns?|districts?|boroughs?)\b",
+        re.I,
+    ),
+    "who": re.compile(
+        r"^\s*who\b|\bwhich (organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
+        r"|\bwho (leads|chairs|runs|funds|manages|heads)\b",
+        re.I,
+    ),
 }
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _QUESTION_NOISE = frozenset(
-    "what which who whom how many much does did do is are was were can could tell describe explain give list "
-    "example examples kind type role roles way ways mean meaning".split()
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "many",
+        "much",
+        "does",
+        "did",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "tell",
+        "describe",
+        "explain",
+        "give",
+        "list",
+        "example",
+        "examples",
+        "kind",
+        "type",
+        "role",
+        "roles",
+        "way",
+        "ways",
+        "mean",
+        "meaning",
+    ]
 )
+_GENERIC = frozenset(
+    [
+        "council",
+        "councils",
+        "county",
+        "city",
+        "borough",
+        "district",
+        "team",
+        "teams",
+        "community",
+        "communities",
+        "department",
+        "service",
+        "services",
+        "officer",
+        "officers",
+        "programme",
+        "programmes",
+        "board",
+        "boards",
+        "partnership",
+        "partnerships",
+        "scheme",
+        "schemes",
+        "strategy",
+        "report",
+        "review",
+        "network",
+        "group",
+        "groups",
+        "area",
+        "areas",
+        "ward",
+        "wards",
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "national",
+        "local",
+    ]
+)
+
+
+def _present(word: str, lower_text: str) -> bool:
+    w = word.lower().replace("’", "'")
+    if re.search(rf"(?<![a-z]){re.escape(w)}", lower_text):
+        return True
+    return (
+        w.endswith("s")
+        and len(w) > 3
+        and re.search(rf"(?<![a-z]){re.escape(w[:-1])}", lower_text) is not None
+    )
+
+
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s")
 
 
@@ -63,6 +158,108 @@ def answer_types(question: str) -> set[str]:
     return {name for name, pattern in _TYPE_PATTERNS.items() if pattern.search(question)}
 
 
+_MONEY_Q = re.compile(
+    r"\bhow much (money|funding|budget|grant|does|did|is|was|do)\b|\bbudget\b|\bcost\b|"
+    r"\bgrant\b|\bworth\b|\bfunding (level|amount)\b|\bspend\b|\breturn on investment\b|"
+    r"\bsroi\b",
+    re.I,
+)
+_PERCENT_Q = re.compile(
+    r"\bpercentage\b|\bper ?cent\b|\bproportion\b|\bwhat share\b|\brate\b|\bscores?\b", re.I
+)
+_COUNT_Q = re.compile(
+    r"\bhow many ((?:[\w'’-]+ ){0,3}?[\w'’-]+?)(?= (?:do|does|did|are|is|was|were|has|have|had|"
+    r"will|can|in|on|at|per|each|there)\b|\?|$)",
+    re.I,
+)
+_NUMBER_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
+    "dozen",
+]
+_MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\bmillion\b|\bbillion\b", re.I)
+_PERCENT = re.compile(
+    r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
+    r"\bmost\b|\bminority\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What an answer sentence must contain for this question."""
+
+    money: bool = False
+    percent: bool = False
+    count_of: tuple[str, ...] | None = None  # "how many X": stems of X (empty tuple = any number)
+    year: bool = False
+    numbers: tuple[str, ...] = ()  # figures the question itself names (must be in the passage)
+
+    @classmethod
+    def of(cls, question: str) -> Needs:
+        q = re.sub(r"\(about:.*\)$", "", question)
+        count = _COUNT_Q.search(q)
+        count_of = tuple(stem_words(count.group(1))) if count else None
+        figures = tuple(re.findall(r"\b\d[\d/,.]*\d\b|\b\d\b", q))
+        return cls(
+            money=bool(_MONEY_Q.search(q)) and not count,
+            percent=bool(_PERCENT_Q.search(q)) and not count,
+            count_of=count_of,
+            year=bool(re.search(r"\bwhen\b|\bwhat year\b|\bwhich year\b", q, re.I)),
+            numbers=figures,
+        )
+
+    def met_by(self, sentence: str) -> bool:
+        if self.money and not _MONEY.search(sentence):
+            return False
+        if self.percent and not (_PERCENT.search(sentence) or _MONEY.search(sentence)):
+            return False
+        if self.year and not _YEAR.search(sentence):
+            return False
+        return self.count_of is None or _counts(sentence, self.count_of)
+
+
+def stem_words(text: str) -> list[str]:
+    return [t for t in tokenize(text) if t not in _QUESTION_NOISE]
+
+
+def _counts(sentence: str, focus: tuple[str, ...]) -> bool:
+    """A number right before (within 4 words) a word of the focus ("20 Neighbourhood Action Teams")."""
+    words = re.findall(r"[\w'’£%.-]+", sentence.lower())
+    stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
+    for i, w in enumerate(words):
+        is_number = bool(re.fullmatch(r"\d[\d,]*", w.strip(".,"))) and not _YEAR.fullmatch(w.strip(".,"))
+        if not (is_number or w in _NUMBER_WORDS):
+            continue
+        if not focus:
+            return True
+        if any(stems[j] in focus for j in range(i + 1, min(i + 6, len(words)))):
+            return True
+    return False
+
+
 def _has_type(text: str, kind: str) -> bool:
     if kind == "number":
         return any(not _YEAR.fullmatch(n.strip()) for n in numbers(text))
@@ -78,7 +275,11 @@ def _is_heading(text: str, section: str) -> bool:
     last = section.split(" > ")[-1].strip() if section else ""
     if last and " ".join(text.split()) == " ".join(last.split()):
         return True
-    return not re.search(r"[.!?:;”\"')]$", text.strip()) and len(text.split()) <= 12 and not _LIST_ITEM.match(text)
+    return (
+        not re.search(r"[.!?:;”\"')]$", text.strip())
+        and len(text.split()) <= 12
+        and not _LIST_ITEM.match(text)
+    )
 
 
 def _is_usable(text: str) -> bool:
@@ -114,21 +315,31 @@ class ExtractiveComposer:
         return groups
 
     def missing_names(self, question: str, passages: list[Passage], snap: Snapshot) -> list[str]:
-        """Names in the question that no retrieved passage mentions (nor their acronym/expansion)."""
+        """Names in the question that no retrieved passage mentions (nor their acronym/expansion).
+
+        A multi-word name counts as present when its distinctive words are ("Nottingham City
+        Council" is present where "Nottingham" is); generic words like Council or Team don't count.
+        """
         text = " ".join(f"{p.chunk.title} {p.chunk.place} {p.chunk.section} {p.chunk.text}" for p in passages)
-        lower = " ".join(text.split()).lower()
+        lower = " ".join(text.split()).lower().replace("’", "'")
+        plain = re.sub(r"'[^']*'|‘[^’]*’|\"[^\"]*\"|“[^”]*”", " ", re.sub(r"\(about:.*\)$", "", question))
         missing = []
-        for name in names(re.sub(r"\(about:.*\)$", "", question)):
-            variants = {name, re.sub(r"(’s|'s|s)$", "", name)}
-            expansion = snap.glossary.entries.get(name.upper().rstrip("S"))
-            if expansion:
-                variants.add(expansion)
-            if not any(v.lower() in lower for v in variants if len(v) >= 2):
-                words = [re.sub(r"(’s|'s)$", "", w) for w in name.split()]
-                words = [w for w in words if len(w) > 3]
-                if not words or not all(w.lower().rstrip("s") in lower for w in words):
-                    missing.append(name)
+        for name in names(plain):
+            expansion = snap.glossary.entries.get(re.sub(r"s$", "", name.upper()))
+            if expansion and expansion.lower() in lower:
+                continue
+            words = [re.sub(r"['’]s$", "", w) for w in name.split()]
+            distinctive = [w for w in words if w.lower() not in _GENERIC and len(w) > 1]
+            if not all(_present(w, lower) for w in distinctive):
+                missing.append(name)
         return missing
+
+    def _passage_has(self, question: str, needs: Needs, passage: Passage, snap: Snapshot) -> bool:
+        """The passage names everything the question names, and any figure the question gives."""
+        if self.missing_names(question, [passage], snap):
+            return False
+        text = passage.chunk.text
+        return all(n in text for n in needs.numbers)
 
     # --- scoring
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
@@ -173,8 +384,13 @@ class ExtractiveComposer:
         cands = self.candidates(question, passages)
         if not cands:
             return Draft([], self.name, no_answer=True, reason="no usable sentences")
-        ranked = sorted(cands, key=lambda c: -c.score)
-        best = ranked[0]
+        needs = Needs.of(question)
+        eligible = [c for c in cands if self._passage_has(question, needs, passages[c.passage_no - 1], snap)]
+        anchors = [c for c in eligible if needs.met_by(c.text)]
+        if not anchors:
+            return Draft([], self.name, no_answer=True, reason="no sentence gives what the question asks for")
+        ranked = sorted(eligible, key=lambda c: -c.score)
+        best = max(anchors, key=lambda c: c.score)
         if best.score < MIN_BEST_SCORE or best.similarity < MIN_SIMILARITY:
             return Draft([], self.name, no_answer=True, reason=f"weak evidence (score {best.score:.2f})")
         chosen = [best]
@@ -190,7 +406,7 @@ class ExtractiveComposer:
                 i += 1
         elif follower and follower.score >= 0.8 * best.score:
             chosen.append(follower)
-        for cand in ranked[1:]:
+        for cand in ranked:
             if len(chosen) >= self.max_sentences:
                 break
             if cand in chosen or cand.score < 0.85 * best.score:
@@ -207,4 +423,3 @@ class ExtractiveComposer:
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[DraftSentence]:
         yield from self.compose(question, passages).sentences
-

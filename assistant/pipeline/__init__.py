@@ -26,7 +26,7 @@ from assistant.pipeline.condense import is_followup, rewrite
 from assistant.pipeline.verify import Verifier, VerifySession, best_quote
 from assistant.privacy import redact
 from assistant.retrieval import Query, Retriever
-from assistant.types import Answer, ChatRequest, Passage, Status
+from assistant.types import Answer, ChatRequest, Citation, Passage, Status
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ class AnswerPipeline:
             raise Stop(Status.REFUSED_INPUT, "Please type a question.")
         limit = self.settings.max_message_chars
         if len(text) > limit:
-            raise Stop(Status.REFUSED_INPUT, f"Your message is {len(text):,} characters; the limit is {limit:,}.")
+            raise Stop(
+                Status.REFUSED_INPUT, f"Your message is {len(text):,} characters; the limit is {limit:,}."
+            )
         if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in text):
             raise Stop(Status.REFUSED_INPUT, "Your message contains control characters; please retype it.")
         ctx.question = " ".join(text.split())
@@ -146,7 +148,11 @@ class AnswerPipeline:
         yield "done", answer.to_json()
 
     def _finish(
-        self, ctx: AnswerContext, drafted: list[DraftSentence] | VerifySession, composer: str, no_answer: bool,
+        self,
+        ctx: AnswerContext,
+        drafted: list[DraftSentence] | VerifySession,
+        composer: str,
+        no_answer: bool,
         reason: str,
     ) -> Answer:
         if no_answer:
@@ -168,14 +174,20 @@ class AnswerPipeline:
             return self._no_answer(ctx, composer, fallback)
         status = Status.PARTIAL if verified.removed else Status.ANSWERED
         return Answer(
-            status=status, answer=verified.text, citations=verified.citations,
-            conversation_id=ctx.conversation_id, answer_id=ctx.answer_id, composer=composer,
-            standalone_question=ctx.standalone, removed_sentences=verified.removed, fallback=fallback,
+            status=status,
+            answer=verified.text,
+            citations=verified.citations,
+            conversation_id=ctx.conversation_id,
+            answer_id=ctx.answer_id,
+            composer=composer,
+            standalone_question=ctx.standalone,
+            removed_sentences=verified.removed,
+            fallback=fallback,
             passages=ctx.passages,
         )
 
     def _no_answer(self, ctx: AnswerContext, composer: str, fallback: str = "") -> Answer:
-        related = []
+        related: list[Citation] = []
         seen: set[str] = set()
         for p in ctx.passages:
             if p.chunk.doc_id in seen:
@@ -186,17 +198,27 @@ class AnswerPipeline:
             if len(related) == 3:
                 break
         return Answer(
-            status=Status.NO_ANSWER, answer=NO_ANSWER_TEXT if related else NO_SOURCES_TEXT,
-            conversation_id=ctx.conversation_id, answer_id=ctx.answer_id, composer=composer,
-            standalone_question=ctx.standalone, related=related, fallback=fallback, passages=ctx.passages,
+            status=Status.NO_ANSWER,
+            answer=NO_ANSWER_TEXT if related else NO_SOURCES_TEXT,
+            conversation_id=ctx.conversation_id,
+            answer_id=ctx.answer_id,
+            composer=composer,
+            standalone_question=ctx.standalone,
+            related=related,
+            fallback=fallback,
+            passages=ctx.passages,
         )
 
     def _stopped(self, ctx: AnswerContext, stop: Stop) -> Answer:
         if stop.status == Status.NO_ANSWER:
             return self._no_answer(ctx, self.composer.name)
         return Answer(
-            status=stop.status, answer=stop.message, conversation_id=ctx.conversation_id,
-            answer_id=ctx.answer_id, composer=self.composer.name, standalone_question=ctx.standalone,
+            status=stop.status,
+            answer=stop.message,
+            conversation_id=ctx.conversation_id,
+            answer_id=ctx.answer_id,
+            composer=self.composer.name,
+            standalone_question=ctx.standalone,
         )
 
     def _record(self, ctx: AnswerContext, answer: Answer) -> None:
@@ -213,7 +235,10 @@ class AnswerPipeline:
         )
         log.info(
             "answered conversation=%s status=%s composer=%s chars=%d citations=%d removed=%d",
-            ctx.conversation_id[:8], answer.status, answer.composer, len(ctx.question), len(answer.citations),
+            ctx.conversation_id[:8],
+            answer.status,
+            answer.composer,
+            len(ctx.question),
+            len(answer.citations),
             answer.removed_sentences,
         )
-

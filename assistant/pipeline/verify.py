@@ -20,7 +20,8 @@ from assistant.types import Citation, Passage
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 _QUANTIFIED = re.compile(
-    r"\d|%|£|\b(evaluat\w*|survey\w*|found that|reduc\w+|increas\w+|fell|rose|saving\w*|return on investment)\b",
+    r"\d|%|£|\b(evaluat\w*|survey\w*|found that|reduc\w+|increas\w+|fell|rose|saving\w*|"
+    r"return on investment)\b",
     re.IGNORECASE,
 )
 
@@ -82,7 +83,10 @@ class Verifier:
             return {}, "no citation marker"
         if any(n < 1 or n > len(passages) for n in cited):
             return {}, "marker points at no passage"
-        evidence = " ".join(passages[n - 1].chunk.text for n in cited)
+        # a passage's title, place and section count as evidence too: the citation shows them
+        evidence = " ".join(
+            f"{c.title} {c.place} {c.section} {c.text}" for c in (passages[n - 1].chunk for n in cited)
+        )
         missing = violations(strip_markers(sentence.text), evidence)
         if missing:
             return {}, f"not in the cited passage: {', '.join(missing[:3])}"
@@ -136,8 +140,13 @@ class VerifySession:
             self.verifier.citation(c, self.passages[n - 1], " … ".join(self.quotes[n]))
             for n, c in sorted(self.numbering.items(), key=lambda item: item[1])
         ]
-        return Verified(_join(self.parts), citations, kept=len(self.parts), removed=len(self.reasons),
-                        reasons=self.reasons)
+        return Verified(
+            _join(self.parts),
+            citations,
+            kept=len(self.parts),
+            removed=len(self.reasons),
+            reasons=self.reasons,
+        )
 
 
 def _with_markers(text: str, tags: str) -> str:
@@ -166,7 +175,9 @@ def page_of(passage: Passage, quote: str) -> int | None:
     chunk = passage.chunk
     if chunk.page_start is None:
         return None
-    offsets = [(int(o), int(p)) for o, p in (pair.split(":") for pair in chunk.page_offsets.split(";") if pair)]
+    offsets = [
+        (int(o), int(p)) for o, p in (pair.split(":") for pair in chunk.page_offsets.split(";") if pair)
+    ]
     where = chunk.text.find(quote.split(" … ")[0][:60])
     page = chunk.page_start
     for offset, number in offsets:

@@ -59,6 +59,7 @@ def registry_version(records: Iterable[DocRecord]) -> str:
     return digest.hexdigest()[:16]
 
 
+Vector = Sequence[float] | np.ndarray[Any, Any]
 Where = Sequence[Mapping[str, Any]]  # clauses that must all hold, e.g. [{"place": "Derby"}]
 
 
@@ -91,12 +92,12 @@ class VectorIndex(Protocol):
         """Delete chunks whose (doc_id, doc_hash) is not the committed version."""
         ...
 
-    def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+    def query(self, vector: Vector, k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         """Top-k visible chunks by cosine similarity (higher is better)."""
         ...
 
     def query_visible(
-        self, vector: Sequence[float], k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
     ) -> list[tuple[Chunk, float]]:
         """Like ``query``, with the visible document versions supplied by the caller."""
         ...

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexError_, ModelMismatchError, StoreUnavailableError
-from assistant.store.base import DocRecord, Where
+from assistant.store.base import DocRecord, Vector, Where
 from assistant.types import Chunk
 
 SCHEMA = 1
@@ -84,7 +84,9 @@ class ChromaIndex:
                     ssl=url.scheme == "https",
                     settings=chroma_settings,
                 )
-                return cls(client, settings.collection, model_id, create=create, where_desc=settings.chroma_url)
+                return cls(
+                    client, settings.collection, model_id, create=create, where_desc=settings.chroma_url
+                )
             except (IndexError_, StoreUnavailableError):
                 raise
             except Exception as exc:
@@ -153,13 +155,13 @@ class ChromaIndex:
             )
 
     @_unavailable
-    def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+    def query(self, vector: Vector, k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         hashes = [d.doc_hash for d in self.documents().values()]
         return self.query_visible(vector, k, hashes, where)
 
     @_unavailable
     def query_visible(
-        self, vector: Sequence[float], k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
     ) -> list[tuple[Chunk, float]]:
         """Like ``query`` but with the visible versions supplied (saves a registry read per query)."""
         if not visible_hashes or k <= 0:
@@ -188,7 +190,9 @@ class ChromaIndex:
             got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
             if not got["ids"]:
                 return
-            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            ):
                 yield Chunk.from_metadata(cid, text or "", dict(meta))
             offset += len(got["ids"])
 
@@ -199,7 +203,9 @@ class ChromaIndex:
         got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {
             cid: Chunk.from_metadata(cid, text or "", dict(meta))
-            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
         }
         return [by_id[i] for i in ids if i in by_id]
 

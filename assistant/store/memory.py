@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.store.base import DocRecord, Where
+from assistant.store.base import DocRecord, Vector, Where
 from assistant.types import Chunk
 
 
@@ -71,12 +71,12 @@ class MemoryIndex:
             del self._chunks[cid]
         return len(stale)
 
-    def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+    def query(self, vector: Vector, k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         hashes = [d.doc_hash for d in self._docs.values()]
         return self.query_visible(vector, k, hashes, where)
 
     def query_visible(
-        self, vector: Sequence[float], k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
     ) -> list[tuple[Chunk, float]]:
         q = np.asarray(vector, dtype=np.float32)
         visible = set(visible_hashes)

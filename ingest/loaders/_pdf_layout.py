@@ -1,0 +1,265 @@
+"""From a PDF's text lines to blocks: furniture out, headings found, paragraphs re-flowed.
+
+Headings come from the fonts when the PDF has them: lines set clearly larger than the body
+text (levels by size, largest first), or bold body-size title lines standing above running
+text. Without usable font information, short title-like lines between paragraphs are
+taken (numbered "3. Findings", ALL CAPS, Title Case, or a short sentence-case line above
+running text).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest.clean import dehyphenate_join, find_running_lines, is_page_number_line, repeat_key
+from ingest.document import BlockKind
+from ingest.loaders._structure import (
+    LevelTracker,
+    is_all_caps,
+    is_front_matter,
+    is_label_heading,
+    is_title_case,
+    is_title_like,
+    numbered_heading,
+)
+from ingest.loaders.text import BULLET
+
+EDGE = 3  # lines at the top and bottom of a page where headers, footers and page numbers live
+_TERMINAL = re.compile(r"[.!?:;\"”’)\]][\u00b9\u00b2\u00b3\u2070-\u2079\d]{0,2}$")
+_HEADING_WORDS = 12
+_LARGER = 1.15  # a heading font is at least this much larger than the body font
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    size: float | None = None  # font size in points, when known
+    bold: bool = False
+
+
+@dataclass
+class Item:
+    kind: BlockKind
+    text: str
+    page: int
+    level: int = 0
+    continues: bool = False  # runs on from the previous item (a paragraph across a page break)
+
+
+# ---------------------------------------------------------------- page furniture
+
+
+def _page_number_offset(pages: list[list[Line]]) -> int | None:
+    """The usual difference between a bare number at a page's edge and the page's index.
+
+    Bare numbers are page numbers only when they follow the pages ("7" on page 7, or "5" on
+    page 7 when the front matter is unnumbered); a "3" that ends a table is not."""
+    offsets: Counter[int] = Counter()
+    candidates = 0
+    for number, lines in enumerate(pages, start=1):
+        edge = lines[:EDGE] + lines[-EDGE:]
+        values = {int(line.text) for line in edge if line.text.isdigit() and len(line.text) <= 4}
+        if values:
+            candidates += 1
+            offsets.update({value - number for value in values})
+    if not offsets:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    if count >= max(1 if len(pages) == 1 else 2, 0.5 * candidates):
+        return offset
+    return None
+
+
+def _strip_edges(lines: list[Line], number: int, running: set[str], offset: int | None) -> list[Line]:
+    """Drop running headers/footers and page numbers from the top and bottom of a page."""
+    n = len(lines)
+    keep = []
+    for i, line in enumerate(lines):
+        if i < EDGE or i >= n - EDGE:
+            if repeat_key(line.text) in running:
+                continue
+            if line.text.isdigit():
+                if offset is not None and int(line.text) - number == offset:
+                    continue
+            elif is_page_number_line(line.text):
+                continue
+        keep.append(line)
+    return keep
+
+
+# ---------------------------------------------------------------- headings
+
+
+@dataclass
+class _Fonts:
+    body: float | None  # the most common font size, by characters
+    ranks: dict[float, int]  # heading font size -> level
+
+    @classmethod
+    def of(cls, pages: list[list[Line]]) -> _Fonts:
+        sizes: Counter[float] = Counter()
+        for line in itertools.chain.from_iterable(pages):
+            if line.size:
+                sizes[line.size] += len(line.text)
+        if not sizes:
+            return cls(None, {})
+        body = sizes.most_common(1)[0][0]
+        larger = sorted(
+            {
+                line.size
+                for line in itertools.chain.from_iterable(pages)
+                if line.size and line.size >= body * _LARGER and is_title_like(line.text, max_words=20)
+            },
+            reverse=True,
+        )
+        return cls(body, {size: min(i + 1, 4) for i, size in enumerate(larger)})
+
+    def level(self, line: Line) -> int:
+        return self.ranks.get(line.size, 0) if line.size else 0
+
+
+def _heuristic_level(line: str, prev_ended: bool, nxt: str | None, typical: int, levels: LevelTracker) -> int:
+    """Without fonts: a short title-like line between paragraphs, above running text."""
+    if not prev_ended or nxt is None or len(line.split()) > _HEADING_WORDS:
+        return 0
+    if len(nxt.split()) < 6 and not BULLET.match(nxt):
+        return 0  # above a table cell or another short line, not running text
+    depth = numbered_heading(line)
+    if depth:
+        return levels.explicit(depth)
+    if not is_title_like(line):
+        return 0
+    if is_front_matter(line):
+        return levels.front_matter()
+    if is_all_caps(line) or is_label_heading(line):
+        return levels.explicit(1)
+    short = len(line.split()) <= 8 and len(line) < 0.6 * typical and len(nxt) >= 0.6 * typical
+    if is_title_case(line) or short:
+        return levels.plain()
+    return 0
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def _join(lines: list[str], typical: int) -> str:
+    """Re-flow a paragraph's lines; runs of short lines (table cells, addresses) keep their breaks."""
+    out: list[str] = []
+    for line in lines:
+        short = out and len(line) < 0.5 * typical and len(out[-1].rsplit("\n", 1)[-1]) < 0.5 * typical
+        if short and not out[-1].endswith("-"):
+            out[-1] += "\n" + line
+            continue
+        out.append(line)
+    return dehyphenate_join(out)
+
+
+class _PageLayout:
+    def __init__(self, page: int, lines: list[Line], fonts: _Fonts, levels: LevelTracker) -> None:
+        self.page, self.lines, self.fonts, self.levels = page, lines, fonts, levels
+        lengths = sorted(len(line.text) for line in lines) or [0]
+        self.typical = max(40, lengths[int(0.9 * (len(lengths) - 1))])
+        self.items: list[Item] = []
+        self.para: list[str] = []
+        self.bullets: list[list[str]] = []
+
+    def flush(self) -> None:
+        if self.para:
+            self.items.append(Item("paragraph", _join(self.para, self.typical), self.page))
+            self.para = []
+        if self.bullets:
+            text = "\n".join("- " + dehyphenate_join(entry) for entry in self.bullets)
+            self.items.append(Item("list", text, self.page))
+            self.bullets = []
+
+    def heading_level(self, i: int, prev_ended: bool) -> int:
+        line = self.lines[i]
+        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
+        if self.fonts.ranks or (self.fonts.body and any(ln.bold for ln in self.lines)):
+            if not is_title_like(line.text, allow_colon=True, max_words=20):
+                return 0
+            level = self.fonts.level(line)
+            if level:
+                return level
+            body_follows = nxt is not None and not nxt.bold and len(nxt.text.split()) >= 6
+            if line.bold and prev_ended and body_follows and len(line.text.split()) <= _HEADING_WORDS:
+                return len(self.fonts.ranks) + 1
+            return 0
+        return _heuristic_level(line.text, prev_ended, nxt.text if nxt else None, self.typical, self.levels)
+
+    def run(self) -> list[Item]:
+        prev_ended = True
+        heading_size: float | None = None  # font size of the heading just emitted
+        for i, line in enumerate(self.lines):
+            text = line.text
+            last = self.items[-1] if self.items and not self.para and not self.bullets else None
+            if last is not None and last.kind == "heading" and heading_size and line.size == heading_size:
+                last.text = f"{last.text} {text}"  # a heading wrapped over two lines
+                continue
+            level = self.heading_level(i, prev_ended)
+            heading_size = line.size if level and self.fonts.level(line) else None
+            if level:
+                self.flush()
+                self.items.append(Item("heading", text, self.page, level))
+                prev_ended = True
+                continue
+            bullet = BULLET.match(text)
+            if bullet:
+                if self.para:
+                    self.flush()
+                self.bullets.append([bullet.group(1)])
+            elif self.bullets and (text[:1].islower() or not _TERMINAL.search(self.bullets[-1][-1])):
+                self.bullets[-1].append(text)  # a wrapped list item
+            else:
+                if self.bullets:
+                    self.flush()
+                self.para.append(text)
+            prev_ended = bool(_TERMINAL.search(text))
+            if self.para and prev_ended and len(text) < 0.8 * self.typical:
+                self.flush()  # a short line ending a sentence closes the paragraph
+        self.flush()
+        return self.items
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _is_prose(text: str) -> bool:
+    """Wrapped running text, not a run of short lines (table cells, an address)."""
+    return "\n" not in text and len(text.split()) >= 8
+
+
+def _link_pages(items: list[Item]) -> None:
+    """Mark paragraphs that run on over a page break; move a hyphenated word across whole."""
+    for prev, item in itertools.pairwise(items):
+        if (
+            item.page == prev.page + 1
+            and prev.kind == item.kind == "paragraph"
+            and not _TERMINAL.search(prev.text)
+            and (item.text[:1].islower() or (item.text[:1].isalnum() and _is_prose(prev.text)))
+        ):
+            item.continues = True
+            m = re.search(r"(\S+)-$", prev.text)
+            if m and m.group(1)[-1:].isalpha() and item.text[:1].islower():
+                prev.text = prev.text[: m.start()].rstrip()
+                item.text = m.group(1) + item.text
+                if not prev.text:
+                    item.continues = False
+
+
+def layout(pages: list[list[Line]]) -> list[Item]:
+    """Pages of lines (1-based by position) to items in reading order."""
+    running = find_running_lines([[line.text for line in lines] for lines in pages], edge=EDGE)
+    offset = _page_number_offset(pages)
+    body = [_strip_edges(lines, n, running, offset) for n, lines in enumerate(pages, start=1)]
+    fonts = _Fonts.of(body)
+    levels = LevelTracker()
+    items: list[Item] = []
+    for number, lines in enumerate(body, start=1):
+        if lines:
+            items.extend(_PageLayout(number, lines, fonts, levels).run())
+    _link_pages(items)
+    return items
