@@ -17,13 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from assistant import features
 from assistant.composers import Composer
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.history import History
 from assistant.knowledge import KnowledgeBase
 from assistant.pipeline import AnswerPipeline
+from assistant.privacy import redact
 from assistant.retrieval import Retriever
-from assistant.types import Answer, ChatRequest
+from assistant.types import Answer, ChatRequest, Passage
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +43,61 @@ class Assistant:
 
     def answer(self, request: ChatRequest) -> Answer:
         started = time.perf_counter()
-        answer = self.pipeline.run(request)
+        answer = self._routed(request) or self.pipeline.run(request)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
     def stream(self, request: ChatRequest) -> Iterator[StreamEvent]:
-        yield from self.pipeline.stream(request)
+        routed = self._routed(request)
+        if routed is None:
+            yield from self.pipeline.stream(request)
+            return
+        yield "meta", {"conversation_id": routed.conversation_id, "answer_id": routed.answer_id}
+        yield "delta", {"text": routed.answer}
+        yield "status", {"status": str(routed.status)}
+        yield "citations", {"citations": [c.to_json() for c in routed.citations]}
+        yield "done", routed.to_json()
+
+    # --- comparisons and action plans (issue 5); chat reaches them through ``route``
+    def compare(self, names: list[str], groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        return features.compare_for(self, names, groups)
+
+    def plan(
+        self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)
+    ) -> dict[str, Any]:
+        return features.plan_for(self, brief, ward, groups)
+
+    def plan_docx(self, plan_id: str) -> bytes:
+        return features.get_plan_docx(self, plan_id)
+
+    def _routed(self, request: ChatRequest) -> Answer | None:
+        """A chat message asking to compare approaches or draft a plan, answered as such."""
+        route = features.route(request.message) if len(request.message) <= 2000 else None
+        if route is None:
+            return None
+        kind, arg = route
+        try:
+            data = (
+                self.compare(arg, request.groups)
+                if kind == "compare"
+                else self.plan(arg, None, request.groups)
+            )
+        except AssistantError:
+            return None  # e.g. an unknown approach name: answer it as an ordinary question
+        answer = features.as_answer(kind, data)
+        cited = self.kb.index.get_chunks([c.chunk_id for c in answer.citations if c.chunk_id])
+        answer.passages = [Passage(chunk=chunk, score=1.0) for chunk in cited]
+        answer.conversation_id = request.conversation_id or self.history.new_id()
+        answer.answer_id = self.history.new_id()
+        self.history.add(
+            answer.conversation_id,
+            redact(request.message),
+            redact(request.message),
+            answer.answer_id,
+            str(answer.status),
+            answer.answer,
+        )
+        return answer
 
     def ready(self) -> dict[str, bool]:
         """What /readyz reports: the index answers and has documents; the model is loaded."""

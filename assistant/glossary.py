@@ -27,6 +27,7 @@ CURATED: dict[str, str] = {
     "HRA": "Housing Revenue Account",
     "VCSE": "voluntary, community and social enterprise",
     "VCS": "voluntary and community sector",
+    "SROI": "social return on investment",
     "NANM": "National Association for Neighbourhood Management",
     "OCSI": "Oxford Consultants for Social Inclusion",
     "3NI": "national network for neighbourhood improvement",
@@ -96,3 +97,10 @@ class Glossary:
     def expand(self, query: str) -> str:
         extra = self.expansions(query)
         return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+def glossary_version() -> str:
+    """Changes when the curated list changes (cached snapshots carry a built glossary)."""
+    import hashlib
+
+    return hashlib.sha256(repr(sorted(CURATED.items())).encode()).hexdigest()[:8]

@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.embeddings import MODEL_FAMILY, Embedder, query_embedder
-from assistant.glossary import Glossary
+from assistant.glossary import Glossary, glossary_version
 from assistant.store import DocRecord, VectorIndex, open_index, registry_version
 from assistant.types import Chunk
 
@@ -265,7 +265,10 @@ class KnowledgeBase:
 
     def _load_or_build(self, records: dict[str, DocRecord], version: str) -> Snapshot:
         cache_dir = self.settings.data_dir / "cache"
-        path = cache_dir / f"snapshot-{SNAPSHOT_FORMAT}-{self.settings.collection}-{version}.pkl"
+        path = (
+            cache_dir
+            / f"snapshot-{SNAPSHOT_FORMAT}-{glossary_version()}-{self.settings.collection}-{version}.pkl"
+        )
         if path.exists():
             try:
                 with path.open("rb") as fh:

@@ -129,6 +129,12 @@ _GENERIC = frozenset(
 )
 
 
+def _drop_initial_word(question: str) -> str:
+    """A question's first word is capitalised because it is first ("Roughly", "Apart", "Whose"),
+    not because it is a name; acronyms (two or more capitals) are kept."""
+    return re.sub(r"^(\s*)([A-Z][a-z’'-]+)\b", lambda m: m.group(1) + m.group(2).lower(), question)
+
+
 def _present(word: str, lower_text: str) -> bool:
     w = word.lower().replace("’", "'")
     if re.search(rf"(?<![a-z]){re.escape(w)}", lower_text):
@@ -199,7 +205,7 @@ _NUMBER_WORDS = [
     "hundred",
     "dozen",
 ]
-_MONEY = re.compile(r"£\s?\d|\d\s?(?:m|bn|k)\b|\bmillion\b|\bbillion\b", re.I)
+_MONEY = re.compile(r"£\s?\d", re.I)
 _PERCENT = re.compile(
     r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
     r"\bmost\b|\bminority\b",
@@ -223,9 +229,10 @@ class Needs:
         count = _COUNT_Q.search(q)
         count_of = tuple(stem_words(count.group(1))) if count else None
         figures = tuple(re.findall(r"\b\d[\d/,.]*\d\b|\b\d\b", q))
+        percent = bool(_PERCENT_Q.search(q)) and not count
         return cls(
-            money=bool(_MONEY_Q.search(q)) and not count,
-            percent=bool(_PERCENT_Q.search(q)) and not count,
+            money=bool(_MONEY_Q.search(q)) and not count and not re.search(r"\bhow much of\b", q, re.I),
+            percent=percent,
             count_of=count_of,
             year=bool(re.search(r"\bwhen\b|\bwhat year\b|\bwhich year\b", q, re.I)),
             numbers=figures,
@@ -241,12 +248,30 @@ class Needs:
         return self.count_of is None or _counts(sentence, self.count_of)
 
 
+_REFERS_BACK = re.compile(
+    r"^(It|Its|This|These|They|Their|Such|He|She|That|Those|The (team|scheme|programme|"
+    r"approach|model|pilot|service|council|board|group))\b"
+)
+
+
+def _same_paragraph(passage: Passage, a: Candidate, b: Candidate) -> bool:
+    text = passage.chunk.text
+    start = text.find(a.text)
+    end = text.find(b.text, max(start, 0))
+    return start >= 0 and end >= 0 and "\n" not in text[start + len(a.text) : end]
+
+
+def _multi_part(question: str) -> bool:
+    """Questions that ask two things: "What is X, and what does it fund?"."""
+    return bool(re.search(r",? and (what|which|who|how|when|where|why)\b|\? .+\?", question, re.I))
+
+
 def stem_words(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in _QUESTION_NOISE]
 
 
 def _counts(sentence: str, focus: tuple[str, ...]) -> bool:
-    """A number right before (within 4 words) a word of the focus ("20 Neighbourhood Action Teams")."""
+    """A number within a few words of a word of the focus ("20 Neighbourhood Action Teams")."""
     words = re.findall(r"[\w'’£%.-]+", sentence.lower())
     stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
     for i, w in enumerate(words):
@@ -255,7 +280,7 @@ def _counts(sentence: str, focus: tuple[str, ...]) -> bool:
             continue
         if not focus:
             return True
-        if any(stems[j] in focus for j in range(i + 1, min(i + 6, len(words)))):
+        if any(stems[j] in focus for j in range(max(i - 2, 0), min(i + 6, len(words))) if j != i):
             return True
     return False
 
@@ -320,13 +345,19 @@ class ExtractiveComposer:
         A multi-word name counts as present when its distinctive words are ("Nottingham City
         Council" is present where "Nottingham" is); generic words like Council or Team don't count.
         """
-        text = " ".join(f"{p.chunk.title} {p.chunk.place} {p.chunk.section} {p.chunk.text}" for p in passages)
+        text = " ".join(
+            f"{p.chunk.title} {p.chunk.publisher} {p.chunk.place} {p.chunk.section} {p.chunk.text}"
+            for p in passages
+        )
         lower = " ".join(text.split()).lower().replace("’", "'")
-        plain = re.sub(r"'[^']*'|‘[^’]*’|\"[^\"]*\"|“[^”]*”", " ", re.sub(r"\(about:.*\)$", "", question))
+        plain = re.sub(r"'[^']*'|‘[^’]*’|\"[^\"]*\"|“[^”]*”", " ", question)
+        plain = _drop_initial_word(plain)
         missing = []
         for name in names(plain):
-            expansion = snap.glossary.entries.get(re.sub(r"s$", "", name.upper()))
-            if expansion and expansion.lower() in lower:
+            expansion = snap.glossary.entries.get(re.sub(r"S$", "", name.upper()))
+            if expansion and all(
+                _present(w, lower) for w in expansion.split() if w.lower() not in _GENERIC and len(w) > 3
+            ):
                 continue
             words = [re.sub(r"['’]s$", "", w) for w in name.split()]
             distinctive = [w for w in words if w.lower() not in _GENERIC and len(w) > 1]
@@ -339,7 +370,7 @@ class ExtractiveComposer:
         if self.missing_names(question, [passage], snap):
             return False
         text = passage.chunk.text
-        return all(n in text for n in needs.numbers)
+        return all(n in text or n == str(passage.chunk.year) for n in needs.numbers)
 
     # --- scoring
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
@@ -397,14 +428,25 @@ class ExtractiveComposer:
         groups = self._term_groups(question, snap)
         covered = {g for g, _ in groups if g & best.terms}
         by_pos = {(c.passage_no, c.index): c for c in cands}
-        # continuation: the list a colon opens, or the sentence right after the anchor
+        # context: the sentence an anchor leans on ("It is focused on..."), the list a colon
+        # opens, and the next sentence of the same paragraph when it is on topic
+        previous = by_pos.get((best.passage_no, best.index - 1))
+        if previous and _REFERS_BACK.match(best.text) and previous.score >= 0.5 * best.score:
+            chosen.insert(0, previous)
         follower = by_pos.get((best.passage_no, best.index + 1))
+        same_paragraph = follower is not None and _same_paragraph(
+            passages[best.passage_no - 1], best, follower
+        )
         if best.text.rstrip().endswith(":"):
             i = best.index + 1
             while (item := by_pos.get((best.passage_no, i))) and len(chosen) < self.max_sentences + 2:
                 chosen.append(item)
                 i += 1
-        elif follower and follower.score >= 0.8 * best.score:
+        elif (
+            follower
+            and same_paragraph
+            and (follower.score >= 0.6 * best.score or _REFERS_BACK.match(follower.text))
+        ):
             chosen.append(follower)
         for cand in ranked:
             if len(chosen) >= self.max_sentences:

@@ -20,6 +20,18 @@ _REFERENCES = re.compile(
     r"partnership|pilot|review|report|strategy|officers?|roles?))\b",
     re.I,
 )
+_ONE = re.compile(r"\b(the|that|this) [A-Z]?\w+ one\b", re.I)
+_GENERIC_NAME_WORDS = frozenset(
+    "council councils county city borough district team teams board boards act scheme programme".split()
+)
+
+
+def distinctive_names(question: str) -> list[str]:
+    """Names in the question that point somewhere ("Derby"), not generic ones ("the County Council")."""
+    body = re.sub(r"^\s*[A-Z][a-z]+\b", "", question)  # the first word is capitalised anyway
+    return [n for n in names(body) if any(w.lower() not in _GENERIC_NAME_WORDS for w in n.split())]
+
+
 _QUESTION_WORDS = frozenset(
     [
         "what",
@@ -78,19 +90,18 @@ _QUESTION_WORDS = frozenset(
 def is_followup(question: str, has_history: bool) -> bool:
     if not has_history:
         return False
-    if _OPENERS.search(question):
-        return True
-    own_names = names(question)
-    if _REFERENCES.search(question) and not own_names:
+    if _OPENERS.search(question) or _ONE.search(question):
         return True
     words = re.findall(r"[A-Za-z']+", question)
-    content = [w for w in words if w.lower() not in _QUESTION_WORDS]
-    return len(content) <= 2 and not names(question)
+    if len(words) <= 4:  # "Under which Act?", "Who chairs them?"
+        return True
+    own_names = distinctive_names(question)
+    return bool(_REFERENCES.search(question)) and not own_names
 
 
 def topic(question: str) -> list[str]:
     """Names first, then remaining content words of a question."""
-    found = names(question)
+    found = distinctive_names(question)
     used = {w.lower() for n in found for w in n.split()}
     words = [
         w

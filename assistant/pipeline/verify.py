@@ -137,7 +137,9 @@ class VerifySession:
 
     def result(self) -> Verified:
         citations = [
-            self.verifier.citation(c, self.passages[n - 1], " … ".join(self.quotes[n]))
+            self.verifier.citation(
+                c, self.passages[n - 1], covering_quote(self.passages[n - 1], self.quotes[n])
+            )
             for n, c in sorted(self.numbering.items(), key=lambda item: item[1])
         ]
         return Verified(
@@ -147,6 +149,23 @@ class VerifySession:
             removed=len(self.reasons),
             reasons=self.reasons,
         )
+
+
+MAX_QUOTE_CHARS = 700
+
+
+def covering_quote(passage: Passage, quotes: list[str]) -> str:
+    """One verbatim quote for several sentences of a passage: the span from the first to the last
+    (so it stays document text); just the first sentence if that span would be too long."""
+    text = passage.chunk.text
+    spans = [(text.find(q), text.find(q) + len(q)) for q in quotes if text.find(q) >= 0]
+    if not spans:
+        return quotes[0]
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if end - start <= MAX_QUOTE_CHARS or len(spans) == 1:
+        return text[start:end]
+    first = min(spans)
+    return text[first[0] : first[1]]
 
 
 def _with_markers(text: str, tags: str) -> str:

@@ -1,0 +1,306 @@
+"""The catalogue of named neighbourhood approaches (issue 5 §1).
+
+A curated seed list (names, aliases, the councils that use them) is checked against the
+index when the catalogue is built: an entry is kept only if its name or an alias occurs in
+the corpus, and it carries the chunks that describe it (a name/alias in the chunk text or
+its section heading). Built from the KnowledgeBase snapshot and cached by snapshot version.
+
+``resolve(name)`` is case-, hyphen- and spelling-insensitive: "LAC", "local area
+co-ordination" and "Local Area Coordination" are one approach.
+
+``mentions(text)`` says which catalogued approaches a piece of text names. Generic
+entries (neighbourhood management, strategic locality working) give way to specific ones
+named in the same text, so "Nottingham's NATs are strategic locality working" is about NATs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.knowledge import KnowledgeBase, Snapshot
+from assistant.types import Chunk
+
+
+@dataclass(frozen=True)
+class Seed:
+    key: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    generic: bool = False  # a family name that a specific approach in the same text overrides
+    context_aliases: tuple[str, ...] = ()  # section headings that mean this approach (not names of it)
+    docs: tuple[str, ...] = ()  # documents wholly about this approach (context of last resort)
+    description: str = ""
+
+
+SEEDS: tuple[Seed, ...] = (
+    Seed(
+        "lac",
+        "Local Area Coordination",
+        ("LAC", "Local Area Coordinator", "local area co-ordination"),
+        ("South Tyneside", "Derby", "York", "Haringey"),
+        description="public-health-led approach: coordinators embedded in wards working one-to-one",
+    ),
+    Seed(
+        "nat",
+        "Neighbourhood Action Teams",
+        ("NAT", "NATs", "Neighbourhood Action Team"),
+        ("Nottingham",),
+        context_aliases=("Neighbourhood action in Nottingham",),
+        docs=("nottingham-locality-working-case-study",),
+        description="Nottingham's multi-agency ward teams",
+    ),
+    Seed(
+        "epic",
+        "EPiC",
+        ("Empowering People in Communities",),
+        ("Newcastle",),
+        description="Newcastle's programme for its most disadvantaged areas",
+    ),
+    Seed(
+        "nac",
+        "Neighbourhood action co-ordinators",
+        ("neighbourhood action coordinator", "neighbourhood action co-ordinator service"),
+        ("Birmingham",),
+        description="Birmingham's pilot co-ordinator service",
+    ),
+    Seed(
+        "twp",
+        "Targeted ward programme",
+        ("Leeds Targeted Ward Programme", "targeted ward and core team model"),
+        ("Leeds",),
+        description="Leeds's programme for its most deprived wards",
+    ),
+    Seed(
+        "barnsley",
+        "Area councils and ward alliances",
+        ("area council", "ward alliance"),
+        ("Barnsley",),
+        context_aliases=("Layers of engagement in Barnsley",),
+        description="Barnsley's area-level commissioning and ward-level resident alliances",
+    ),
+    Seed(
+        "safecity",
+        "Safe City Partnership",
+        ("Safe City Strategy", "Safe City"),
+        ("Southampton",),
+        context_aliases=("Southampton Community Safety Focus",),
+        description="Southampton's community-safety-led neighbourhood interventions",
+    ),
+    Seed(
+        "lis",
+        "Local Improvement Scheme",
+        ("LIS", "local improvement schemes"),
+        ("Nottinghamshire",),
+        description="Nottinghamshire County Council's grant scheme for community projects",
+    ),
+    Seed(
+        "snb",
+        "Safer Nottinghamshire Board",
+        ("SNB",),
+        ("Nottinghamshire",),
+        description="Nottinghamshire's county community safety board",
+    ),
+    Seed(
+        "derby",
+        "Neighbourhood officers and boards (Derby)",
+        ("neighbourhood officer", "Neighbourhood Board", "Neighbourhood Boards and Forums"),
+        ("Derby",),
+        docs=("derby-neighbourhoods-board-update-2014",),
+        description="Derby's neighbourhood officers, boards and devolved community budgets",
+    ),
+    Seed(
+        "abcd",
+        "Asset-based community development",
+        ("ABCD", "asset based community development"),
+        ("Trafford",),
+        context_aliases=("Building on local assets in Trafford",),
+    ),
+    Seed(
+        "slw",
+        "Strategic locality working",
+        ("strategic locality working",),
+        (),
+        generic=True,
+        description="NANM's name for the mainstream, whole-area model of neighbourhood management",
+    ),
+    Seed(
+        "nm",
+        "Neighbourhood management",
+        ("neighbourhood management model", "Neighbourhood Management Pathfinder"),
+        ("Manchester", "Newcastle"),
+        generic=True,
+        description="the early-2000s model and its variants",
+    ),
+)
+
+
+def normalise(text: str) -> str:
+    """Lowercase, hyphens and dashes as spaces, 'co-ordinat' = 'coordinat', curly quotes straight."""
+    t = text.lower().replace("’", "'").replace("‘", "'")
+    t = re.sub(r"[-‐‑–—_/]", " ", t)
+    t = re.sub(r"\bco\s+ordinat", "coordinat", t)
+    t = re.sub(r"organis", "organiz", t)
+    return " ".join(t.split())
+
+
+def _is_acronym(alias: str) -> bool:
+    return " " not in alias and sum(ch.isupper() for ch in alias) >= 2
+
+
+def _pattern(alias: str) -> tuple[re.Pattern[str], bool]:
+    """(pattern, on_original_text): acronyms match case-sensitively on the raw text."""
+    if _is_acronym(alias):
+        base = alias[:-1] if alias.endswith("s") and alias[:-1].isupper() else alias
+        return re.compile(rf"(?<![A-Za-z0-9]){re.escape(base)}s?(?![A-Za-z0-9])"), True
+    norm = normalise(alias)
+    norm = re.sub(r"s$", "", norm) if not norm.endswith("ss") else norm
+    return re.compile(rf"(?<![a-z0-9]){re.escape(norm)}(?:s|es)?(?![a-z0-9])"), False
+
+
+@dataclass
+class Approach:
+    key: str
+    name: str
+    aliases: list[str]
+    places: list[str]
+    generic: bool = False
+    description: str = ""
+    chunk_ids: list[str] = field(default_factory=list)  # chunks whose text or section names it
+    doc_ids: list[str] = field(default_factory=list)
+    context_aliases: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    patterns: list[tuple[re.Pattern[str], bool]] = field(default_factory=list, repr=False)
+    context_patterns: list[tuple[re.Pattern[str], bool]] = field(default_factory=list, repr=False)
+
+    def named_in(self, text: str, norm: str | None = None, *, context: bool = False) -> bool:
+        norm = normalise(text) if norm is None else norm
+        pats = self.patterns + (self.context_patterns if context else [])
+        return any(p.search(text if raw else norm) for p, raw in pats)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "aliases": self.aliases,
+            "places": self.places,
+            "generic": self.generic,
+            "description": self.description,
+            "doc_ids": self.doc_ids,
+            "chunks": len(self.chunk_ids),
+        }
+
+
+class Catalogue:
+    def __init__(self, approaches: list[Approach], version: str) -> None:
+        self.approaches = approaches
+        self.version = version
+        self.by_key = {a.key: a for a in approaches}
+        self._lookup: dict[str, str] = {}
+        for a in approaches:
+            for label in [a.name, a.key, *a.aliases]:
+                self._lookup.setdefault(_lookup_key(label), a.key)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.approaches)
+
+    def __len__(self) -> int:
+        return len(self.approaches)
+
+    def resolve(self, name: str) -> Approach | None:
+        key = _lookup_key(name)
+        if key in self._lookup:
+            return self.by_key[self._lookup[key]]
+        # "Nottingham's NATs", "the LAC approach", "Newcastle's EPiC programme": strip and retry
+        stripped = re.sub(
+            r"^(the|a|an)\s+|\b(approach|model|programme|program|scheme|service|pilot)s?$", "", key
+        ).strip()
+        stripped = re.sub(r"^[a-z ]+'s?\s+", "", stripped) if "'" in stripped else stripped
+        for candidate in (stripped, stripped.rstrip("s")):
+            if candidate in self._lookup:
+                return self.by_key[self._lookup[candidate]]
+        # a name that occurs inside the query ("Nottingham's Neighbourhood Action Teams")
+        found = self.mentions(name)
+        if len(found) == 1:
+            return self.by_key[next(iter(found))]
+        # a place used by exactly one specific approach ("Nottingham", "Leeds")
+        by_place = [
+            a for a in self.approaches if not a.generic and any(_lookup_key(p) == key for p in a.places)
+        ]
+        if len(by_place) == 1:
+            return by_place[0]
+        return None
+
+    def mentions(self, text: str, *, context: bool = False) -> set[str]:
+        """Keys of approaches named in ``text``; generic ones drop out when a specific one is named."""
+        norm = normalise(text)
+        found = {a.key for a in self.approaches if a.named_in(text, norm, context=context)}
+        specific = {k for k in found if not self.by_key[k].generic}
+        return specific or found
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [a.to_json() for a in self.approaches]
+
+
+def _lookup_key(label: str) -> str:
+    n = normalise(label)
+    n = re.sub(r"[^a-z0-9' ]", "", n)
+    return " ".join(n.split())
+
+
+def build_catalogue(snap: Snapshot) -> Catalogue:
+    approaches: list[Approach] = []
+    for seed in SEEDS:
+        a = Approach(
+            seed.key,
+            seed.name,
+            list(seed.aliases),
+            list(seed.places),
+            seed.generic,
+            seed.description,
+            context_aliases=list(seed.context_aliases),
+            docs=list(seed.docs),
+        )
+        a.patterns = [_pattern(x) for x in (seed.name, *seed.aliases)]
+        a.context_patterns = [_pattern(x) for x in seed.context_aliases]
+        approaches.append(a)
+    kept: list[Approach] = []
+    for a in approaches:
+        in_text = False
+        for chunk in snap.chunks:
+            text_hit = a.named_in(chunk.text)
+            if text_hit or a.named_in(chunk.section, context=True):
+                a.chunk_ids.append(chunk.id)
+                if chunk.doc_id not in a.doc_ids:
+                    a.doc_ids.append(chunk.doc_id)
+            in_text = in_text or text_hit
+        if in_text:  # verified against the index: the name really occurs in the corpus
+            kept.append(a)
+    return Catalogue(kept, snap.version)
+
+
+_CACHE: dict[str, Catalogue] = {}
+_LOCK = threading.Lock()
+
+
+def catalogue_for(kb: KnowledgeBase) -> Catalogue:
+    snap = kb.snapshot()
+    with _LOCK:
+        cat = _CACHE.get(snap.version)
+        if cat is None:
+            cat = build_catalogue(snap)
+            _CACHE.clear()
+            _CACHE[snap.version] = cat
+        return cat
+
+
+def resolve(kb: KnowledgeBase, name: str) -> Approach | None:
+    return catalogue_for(kb).resolve(name)
+
+
+def chunks_of(snap: Snapshot, approach: Approach) -> list[Chunk]:
+    pos = snap.positions
+    return [snap.chunks[pos[c]] for c in approach.chunk_ids if c in pos]

@@ -1,0 +1,415 @@
+"""Side-by-side comparison of catalogued approaches (issue 5 §2).
+
+One column per approach, one row per dimension a practitioner weighs. A cell holds 1-2
+verbatim sentences from passages ABOUT THAT APPROACH, each passing the citation verifier,
+or "not stated in the sources". A sentence belongs to approach A only when it names A (or
+an alias), or — naming no approach itself — follows a sentence about A in the same
+paragraph, or sits under a section heading (or in a document) about A. A sentence naming
+two specific approaches belongs to neither, so a fact can never land in the wrong column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.catalogue import Approach, Catalogue, catalogue_for, chunks_of
+from assistant.composers import DraftSentence
+from assistant.composers.extractive import _is_heading, _is_usable
+from assistant.errors import AssistantError
+from assistant.knowledge import KnowledgeBase
+from assistant.pipeline.verify import Verifier
+from assistant.retrieval import Retriever
+from assistant.sentences import sentence_spans
+from assistant.types import Chunk, Citation, Passage
+
+NOT_STATED = "not stated in the sources"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str
+    query: str
+    cue: re.Pattern[str]
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension(
+        "what",
+        "What it is",
+        "what the approach is: a model or programme that aims to bring together services and communities",
+        re.compile(
+            r"\b(is|are|was) (an?|the)\b|approach|model|programme|aims?\b|designed|brings? together|"
+            r"focus|purpose|objective",
+            re.I,
+        ),
+    ),
+    Dimension(
+        "lead",
+        "Who leads",
+        "who leads it: led by, headed up by, chaired by, managed by a council team responsible for it",
+        re.compile(
+            r"\blead|\bled\b|headed|chair|manag|responsib|overs[ee]|coordinat|co-ordinat|hosted|"
+            r"run by|governance",
+            re.I,
+        ),
+    ),
+    Dimension(
+        "geography",
+        "Geography and targeting",
+        "geography and targeting: which wards or areas, universal or only the most deprived areas",
+        re.compile(
+            r"\bwards?\b|deprived|disadvantag|universal|target|neighbourhoods\b|\bareas?\b|\bIMD|"
+            r"LSOA|sectors?\b|city|county|localit",
+            re.I,
+        ),
+    ),
+    Dimension(
+        "staffing",
+        "Staffing and roles",
+        "staffing and roles: dedicated officers, coordinators, posts and team members",
+        re.compile(r"officer|co-?ordinators?\b|staff|\bposts?\b|\bteams?\b|manager|worker|\broles?\b", re.I),
+    ),
+    Dimension(
+        "partners",
+        "Partners",
+        "partners: police, housing, health, voluntary sector and agencies working in partnership",
+        re.compile(
+            r"partner|police|housing|health|voluntary|agenc|\bNHS\b|fire|multi-?agency|"
+            r"organisations|residents",
+            re.I,
+        ),
+    ),
+    Dimension(
+        "funding",
+        "Funding and budgets",
+        "funding and budgets: budget, funded by, grant, money, resources",
+        re.compile(r"£|budget|fund|grant|resourc|\bcost|financ|invest|revenue|money", re.I),
+    ),
+    Dimension(
+        "priorities",
+        "How priorities are set",
+        "how priorities are set: residents and councillors decide local priorities, action plans, data",
+        re.compile(
+            r"priorit|action plans?|consult|decid|determin|identif|survey|\bdata\b|tasking|needs", re.I
+        ),
+    ),
+    Dimension(
+        "outcomes",
+        "Outcomes and evidence",
+        "outcomes and evidence: an evaluation found impact and results, improvements",
+        re.compile(
+            r"evaluat|impact|outcome|result|reduc|increas|improv|satisf|return on|found|success|%|"
+            r"benefit|achiev",
+            re.I,
+        ),
+    ),
+    Dimension(
+        "where_when",
+        "Where and since when",
+        "where and since when: established, launched or piloted in a place in a given year",
+        re.compile(r"\b(19|20)\d\d\b|\bsince\b|launched|established|began|introduced|pilot|set up", re.I),
+    ),
+)
+MIN_SCORE = 0.28
+
+
+@dataclass
+class Cell:
+    approach: str
+    text: str
+    citations: list[int] = field(default_factory=list)
+    stated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "approach": self.approach,
+            "text": self.text,
+            "citations": self.citations,
+            "stated": self.stated,
+        }
+
+
+@dataclass
+class Comparison:
+    approaches: list[Approach]
+    rows: list[tuple[str, list[Cell]]]
+    summary: str
+    citations: list[Citation]
+    unresolved: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "approaches": [
+                {"name": a.name, "aliases": a.aliases, "places": a.places} for a in self.approaches
+            ],
+            "rows": [{"dimension": d, "cells": [c.to_json() for c in cells]} for d, cells in self.rows],
+            "summary": self.summary,
+            "citations": [c.to_json() for c in self.citations],
+        }
+
+    def to_markdown(self) -> str:
+        names = [a.name for a in self.approaches]
+        out = ["| Dimension | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for dim, cells in self.rows:
+            out.append(f"| {dim} | " + " | ".join(_md_cell(c.text) for c in cells) + " |")
+        out += ["", "**Key differences.** " + (self.summary or NOT_STATED), "", "Sources:"]
+        out += [format_citation(c) for c in self.citations]
+        return "\n".join(out)
+
+
+def _md_cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def format_citation(c: Citation) -> str:
+    where = f", p. {c.page}" if c.page else ""
+    flags = []
+    if c.stale and c.year:
+        flags.append(f"evidence from {c.year}")
+    flags.append(c.evidence)
+    return f"[{c.n}] {c.title} ({c.year or 'n.d.'}{where}) — “{c.quote}” ({'; '.join(flags)})"
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A sentence of a chunk with the approach it is about (None = none or several)."""
+
+    chunk: Chunk
+    text: str
+    owner: str | None
+
+
+_TAGS = re.compile(r"</?[a-zA-Z]+[^>]*>|\t|(?:^|\s)\|(?:\s|$)")
+_BULLET = re.compile(r"^\s*(?:[-•*▪●·]\s*)+(?:\d+(?:\.\d+)*\s+)?")
+
+
+_FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]|\.(?:pdf|org|co\.uk|gov\.uk|ac\.uk)\b|https?://|\bwww\.", re.I)
+
+
+def _pieces(sentence: str) -> list[str]:
+    """Table cells and tags split a 'sentence' into verbatim pieces; bullets and footnotes go."""
+    out = []
+    for piece in _TAGS.split(sentence):
+        piece = _BULLET.sub("", piece).strip()
+        if piece and not _FOOTNOTE.search(piece):
+            out.append(piece)
+    return out
+
+
+def owned_sentences(cat: Catalogue, chunk: Chunk) -> list[Owned]:
+    section_parts = [p.strip() for p in chunk.section.split(" > ") if p.strip()]
+    section_owner = None
+    for part in reversed(section_parts):  # the nearest heading that names exactly one approach
+        found = cat.mentions(part, context=True)
+        if found:
+            section_owner = next(iter(found)) if len(found) == 1 else None
+            break
+    if section_owner is None and not any(cat.mentions(p, context=True) for p in section_parts):
+        doc_owners = [a.key for a in cat if chunk.doc_id in a.docs]
+        section_owner = doc_owners[0] if len(doc_owners) == 1 else None
+    out: list[Owned] = []
+    text = chunk.text
+    carried: str | None = None
+    line_end = -1
+    for start, end in sentence_spans(text):
+        if start > line_end:  # a new paragraph: nothing carried over
+            carried = None
+            nl = text.find("\n", start)
+            line_end = nl if nl >= 0 else len(text)
+        for piece in _pieces(text[start:end]):
+            found = cat.mentions(piece)
+            if found:
+                owner = next(iter(found)) if len(found) == 1 else None
+                carried = owner
+            else:
+                owner = carried or section_owner
+            out.append(Owned(chunk, piece, owner))
+    return out
+
+
+class _Citations:
+    """Passages numbered for the verifier; citations numbered by first use, one per (chunk, quote)."""
+
+    def __init__(self, verifier: Verifier) -> None:
+        self.verifier = verifier
+        self.passages: list[Passage] = []
+        self.number: dict[str, int] = {}
+        self.citations: list[Citation] = []
+        self._by_quote: dict[tuple[str, str], int] = {}
+
+    def passage_no(self, chunk: Chunk) -> int:
+        if chunk.id not in self.number:
+            self.passages.append(Passage(chunk=chunk, score=1.0))
+            self.number[chunk.id] = len(self.passages)
+        return self.number[chunk.id]
+
+    def cite(self, text: str, chunk: Chunk, prefix: str = "") -> tuple[str, list[int]] | None:
+        """Verify ``prefix + text`` (text verbatim from ``chunk``); the shown text and citation numbers."""
+        no = self.passage_no(chunk)
+        sentence = f"{prefix}{text}"
+        quotes, _reason = self.verifier.check(DraftSentence(sentence, [no], {no: text}), self.passages)
+        if not quotes:
+            return None
+        nums = []
+        for n, quote in quotes.items():
+            key = (self.passages[n - 1].chunk.id, " ".join(quote.split()))
+            if key not in self._by_quote:
+                self._by_quote[key] = len(self.citations) + 1
+                self.citations.append(
+                    self.verifier.citation(self._by_quote[key], self.passages[n - 1], quote)
+                )
+            nums.append(self._by_quote[key])
+        tags = "".join(f"[{n}]" for n in nums)
+        shown = (
+            re.sub(r"([.!?:;]+)$", rf" {tags}\1", sentence)
+            if re.search(r"[.!?:;]$", sentence)
+            else f"{sentence} {tags}"
+        )
+        return shown, nums
+
+
+_QVEC: dict[tuple[int, str], np.ndarray[Any, Any]] = {}
+
+
+def _query_vec(kb: KnowledgeBase, text: str) -> np.ndarray[Any, Any]:
+    key = (id(kb), text)
+    if key not in _QVEC:
+        _QVEC[key] = kb.embed_query(text)
+    return _QVEC[key]
+
+
+def approach_sentences(
+    kb: KnowledgeBase, cat: Catalogue, approach: Approach, groups: tuple[str, ...]
+) -> list[Owned]:
+    snap = kb.snapshot()
+    chunks = chunks_of(snap, approach)
+    if approach.docs:
+        known = {c.id for c in chunks}
+        chunks += [c for c in snap.chunks if c.doc_id in approach.docs and c.id not in known]
+    out = []
+    seen: set[str] = set()  # overlapping chunks repeat sentences
+    for chunk in chunks:
+        if chunk.audience not in groups:
+            continue
+        for s in owned_sentences(cat, chunk):
+            key = " ".join(s.text.split())
+            if (
+                s.owner == approach.key
+                and key not in seen
+                and _is_usable(s.text)
+                and not _is_heading(s.text, chunk.section)
+                and len(s.text.split()) >= 6
+            ):
+                seen.add(key)
+                out.append(s)
+    return out
+
+
+def compare(
+    kb: KnowledgeBase,
+    retriever: Retriever | None,
+    verifier: Verifier,
+    names: list[str],
+    groups: tuple[str, ...] = ("public",),
+) -> Comparison:
+    cat = catalogue_for(kb)
+    approaches: list[Approach] = []
+    unresolved = []
+    for name in names:
+        a = cat.resolve(name)
+        if a is None:
+            unresolved.append(name)
+        elif a not in approaches:
+            approaches.append(a)
+    if unresolved:
+        known = ", ".join(a.name for a in cat)
+        raise AssistantError(f"unknown approach: {', '.join(unresolved)} (known: {known})")
+    if len(approaches) < 2:
+        raise AssistantError("name at least two different approaches to compare")
+    cites = _Citations(verifier)
+    qvecs = {d.key: _query_vec(kb, d.query) for d in DIMENSIONS}
+    columns: dict[str, dict[str, Cell]] = {}
+    picked_first: dict[str, dict[str, tuple[str, Chunk]]] = {}
+    for a in approaches:
+        sentences = approach_sentences(kb, cat, a, groups)
+        columns[a.key] = {}
+        picked_first[a.key] = {}
+        sims = kb.embed_sentences([s.text for s in sentences]) if sentences else np.zeros((0, 384))
+        # every (dimension, sentence) pair scored; the best pairs are placed first, each sentence once
+        pairs = []
+        for d in DIMENSIONS:
+            for i, (s, vec) in enumerate(zip(sentences, sims, strict=True)):
+                hits = len(d.cue.findall(s.text))
+                if not hits:
+                    continue
+                bonus = 0.08 if d.key == "where_when" and re.search(r"\b(19|20)\d\d\b", s.text) else 0.0
+                named = 0.05 if a.named_in(s.text) else 0.0  # names the approach itself: surest evidence
+                score = float(vec @ qvecs[d.key]) + 0.04 * min(hits, 3) + bonus + named
+                if score >= MIN_SCORE:
+                    pairs.append((score, d.key, i))
+        pairs.sort(key=lambda x: (-x[0], x[1], x[2]))
+        used: set[int] = set()
+        best: dict[str, float] = {}
+        chosen: dict[str, list[int]] = {d.key: [] for d in DIMENSIONS}
+        for score, dkey, i in pairs:
+            if i in used or len(chosen[dkey]) >= 2 or (dkey in best and score < 0.9 * best[dkey]):
+                continue
+            best.setdefault(dkey, score)
+            used.add(i)
+            chosen[dkey].append(i)
+        for d in DIMENSIONS:
+            parts: list[str] = []
+            nums: list[int] = []
+            for i in sorted(
+                chosen[d.key], key=lambda j: (sentences[j].chunk.doc_id, sentences[j].chunk.ordinal, j)
+            ):
+                s = sentences[i]
+                done = cites.cite(s.text, s.chunk)
+                if not done:
+                    continue
+                parts.append(done[0])
+                nums += [n for n in done[1] if n not in nums]
+                picked_first[a.key].setdefault(d.key, (s.text, s.chunk))
+            columns[a.key][d.key] = (
+                Cell(a.name, " ".join(parts), nums, True) if parts else Cell(a.name, NOT_STATED, [], False)
+            )
+    rows = [(d.label, [columns[a.key][d.key] for a in approaches]) for d in DIMENSIONS]
+    summary = _summary(cites, approaches, picked_first)
+    return Comparison(approaches, rows, summary, cites.citations)
+
+
+def _label_in(approach: Approach, chunk: Chunk) -> str:
+    """The approach's name as the passage writes it (so the verifier finds it there), else ''."""
+    for label in [approach.name, *approach.aliases]:
+        m = re.search(re.escape(label).replace(r"\-", "[- ]?").replace(r"\ ", r"[\s-]"), chunk.text, re.I)
+        if m:
+            return m.group(0)
+    return ""
+
+
+def _summary(
+    cites: _Citations, approaches: list[Approach], picked: dict[str, dict[str, tuple[str, Chunk]]]
+) -> str:
+    """Key differences: for targeting and leadership, each approach's own cited statement side by side."""
+    out = []
+    for dim in ("geography", "lead", "what"):
+        if sum(1 for a in approaches if dim in picked[a.key]) < 2:
+            continue
+        for a in approaches:
+            if dim not in picked[a.key]:
+                continue
+            text, chunk = picked[a.key][dim]
+            label = _label_in(a, chunk)
+            done = cites.cite(
+                text, chunk, prefix=f"{label} — " if label and label.lower() not in text.lower() else ""
+            )
+            if done:
+                out.append(done[0])
+        if out:
+            break
+    return " ".join(out)

@@ -1,0 +1,65 @@
+"""``nbhd eval``: run the evaluation harness. Registered from assistant/cli.py with ``register(app)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EVAL_DIR = Path(__file__).resolve().parent
+DEFAULT_QUESTIONS = EVAL_DIR / "gold.jsonl"
+DEFAULT_OUT = EVAL_DIR / "out"
+DEFAULT_BASELINE = EVAL_DIR / "baseline.json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("eval")
+    def eval_command(
+        questions: Annotated[
+            Path, typer.Option("--questions", help="question file (JSONL)")
+        ] = DEFAULT_QUESTIONS,
+        out: Annotated[Path, typer.Option("--out", help="output directory")] = DEFAULT_OUT,
+        baseline: Annotated[
+            Path | None,
+            typer.Option(
+                "--baseline", help="summary.json to compare against (default: eval/baseline.json if present)"
+            ),
+        ] = None,
+        naive: Annotated[
+            bool, typer.Option("--naive/--no-naive", help="also evaluate the naive LangChain baseline")
+        ] = True,
+        progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    ) -> None:
+        """Run every question through the assistant and write results.jsonl, summary.json and the reports."""
+        from assistant.config import Settings
+        from eval.runner import HEADLINE, run_eval
+
+        if not questions.is_file():
+            typer.echo(f"error: no question file at {questions}", err=True)
+            raise typer.Exit(1)
+        if baseline is None and DEFAULT_BASELINE.is_file():
+            baseline = DEFAULT_BASELINE
+        if baseline is not None and not baseline.is_file():
+            typer.echo(f"error: no baseline at {baseline}", err=True)
+            raise typer.Exit(1)
+        settings = Settings()
+        try:
+            summary = run_eval(
+                settings, questions, out, baseline_path=baseline, progress=progress, naive=naive
+            )
+        except Exception as exc:  # one-line reason, non-zero exit
+            typer.echo(f"error: evaluation failed: {type(exc).__name__}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        overall = summary["overall"]
+        nai = (summary.get("naive") or {}).get("overall", {})
+        typer.echo(f"{'metric':42} {'assistant':>10} {'naive':>10}")
+        for key, label, _ in HEADLINE:
+            a, b = overall.get(key), nai.get(key)
+            typer.echo(f"{label:42} {_f(a):>10} {_f(b):>10}")
+        typer.echo(f"must-pass: {sum(summary['must_pass'].values())}/{len(summary['must_pass'])}")
+        typer.echo(f"wrote {out}/results.jsonl, summary.json, report.md, report.html")
+
+
+def _f(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

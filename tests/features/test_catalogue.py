@@ -1,0 +1,103 @@
+"""The catalogue of named approaches, built from the real index (issue 5 §1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalogue import catalogue_for, normalise
+from assistant.features import route
+
+
+@pytest.fixture(scope="module")
+def cat(assistant):  # type: ignore[no-untyped-def]
+    return catalogue_for(assistant.kb)
+
+
+def test_seed_entries_verified_against_the_corpus(cat) -> None:  # type: ignore[no-untyped-def]
+    keys = {a.key for a in cat}
+    for key in ("lac", "nat", "epic", "nac", "twp", "barnsley", "safecity", "lis", "derby", "slw", "nm"):
+        assert key in keys
+    for a in cat:
+        assert a.chunk_ids, a.name
+        assert a.doc_ids, a.name
+
+
+def test_every_kept_entry_is_named_in_some_chunk(assistant, cat) -> None:  # type: ignore[no-untyped-def]
+    snap = assistant.kb.snapshot()
+    for a in cat:
+        assert any(a.named_in(c.text) for c in snap.chunks if c.id in set(a.chunk_ids)), a.name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "LAC",
+        "local area co-ordination",
+        "Local Area Coordination",
+        "LOCAL-AREA-COORDINATION",
+        "the LAC approach",
+        "Local Area Coordinators",
+    ],
+)
+def test_resolve_is_case_hyphen_spelling_insensitive(cat, name: str) -> None:  # type: ignore[no-untyped-def]
+    a = cat.resolve(name)
+    assert a is not None and a.key == "lac"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("NAT", "nat"),
+        ("NATs", "nat"),
+        ("Nottingham's Neighbourhood Action Teams", "nat"),
+        ("EPiC", "epic"),
+        ("Empowering People in Communities", "epic"),
+        ("neighbourhood action coordinators", "nac"),
+        ("Leeds targeted ward programme", "twp"),
+        ("ward alliances", "barnsley"),
+        ("Safe City Partnership", "safecity"),
+        ("Local Improvement Scheme", "lis"),
+        ("strategic locality working", "slw"),
+    ],
+)
+def test_resolve_names(cat, name: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    a = cat.resolve(name)
+    assert a is not None and a.key == key
+
+
+def test_unknown_name_does_not_resolve(cat) -> None:  # type: ignore[no-untyped-def]
+    assert cat.resolve("Participatory budgeting in Porto Alegre") is None
+
+
+def test_mentions_prefer_specific_over_generic(cat) -> None:  # type: ignore[no-untyped-def]
+    assert cat.mentions("Nottingham's NATs are an example of strategic locality working") == {"nat"}
+    assert cat.mentions("the LAC approach and Newcastle's EPiC programme") == {"lac", "epic"}
+    assert normalise("Co-ordination") == normalise("coordination")
+
+
+def test_catalogue_is_cached_by_snapshot_version(assistant, cat) -> None:  # type: ignore[no-untyped-def]
+    assert catalogue_for(assistant.kb) is cat
+    assert cat.version == assistant.kb.snapshot().version
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Compare LAC and NATs", ("compare", ["LAC", "NATs"])),
+        (
+            "How does Local Area Coordination differ from Nottingham's NATs?",
+            ("compare", ["Local Area Coordination", "Nottingham's NATs"]),
+        ),
+        (
+            "What is the difference between EPiC and the targeted ward programme?",
+            ("compare", ["EPiC", "the targeted ward programme"]),
+        ),
+        (
+            "Draft an action plan for a ward with high anti-social behaviour",
+            ("plan", "Draft an action plan for a ward with high anti-social behaviour"),
+        ),
+        ("How many NATs does Nottingham have?", None),
+    ],
+)
+def test_route(message: str, expected) -> None:  # type: ignore[no-untyped-def]
+    assert route(message) == expected
