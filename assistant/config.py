@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     collection: str = "nbhd"
 
     # --- retrieval / answers
-    top_k: int = 6
+    top_k: int = 8
     max_message_chars: int = 2000
     stale_years: int = 5
     current_year: int | None = None  # None = this calendar year (tests pin it)
