@@ -14,6 +14,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing LibreOffice Writer (headless) for the DOCX export test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui >/dev/null
+  else
+    echo "warning: soffice missing and not root: the DOCX conversion test will be skipped" >&2
+  fi
+fi
+
 for dir in tests/web tests/teams; do
   if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
     npm ci --prefix "$dir" --no-audit --no-fund --silent
