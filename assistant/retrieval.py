@@ -60,7 +60,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def diversify(
-    candidates: list[Passage], k: int, per_doc: int = 3, dup_threshold: float = 0.6
+    candidates: list[Passage], k: int, per_doc: int = 5, dup_threshold: float = 0.6
 ) -> list[Passage]:
     """Greedy pick in fused order, skipping near-duplicates and capping chunks per document
     (the cap is lifted when nothing else is left)."""

@@ -24,6 +24,10 @@ if ! command -v soffice >/dev/null 2>&1; then
   fi
 fi
 
+# llama.cpp's OpenAI-compatible server for the LLM composer's real-model tests (built once from
+# source, about 6 minutes on 2 cores; the wheel stays in pip's cache). The tests start it.
+bash scripts/llm-server.sh install
+
 for dir in tests/web tests/teams; do
   if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
     npm ci --prefix "$dir" --no-audit --no-fund --silent

@@ -132,11 +132,17 @@ class AnswerPipeline:
             self._prepare(ctx)
             yield "status", {"status": "composing"}
             session = self.verifier.session(ctx.passages)
+            streamed = False
             for sentence in self.composer.stream(ctx.standalone, ctx.passages):
                 shown = session.add(sentence)
                 if shown is not None:
+                    streamed = True
                     yield "delta", {"text": shown}
-            answer = self._finish(ctx, session, self.composer.name, not session.parts, "")
+            reason = getattr(self.composer, "last_error", lambda: "")()
+            wrote = bool(session.parts or session.reasons)
+            answer = self._finish(ctx, session, self.composer.name, not wrote, reason)
+            if answer.fallback and not streamed and answer.status != Status.NO_ANSWER:
+                yield "delta", {"text": answer.answer}  # the extractive answer that replaced it
         except Stop as stop:
             answer = self._stopped(ctx, stop)
         except AssistantError as exc:
@@ -162,6 +168,7 @@ class AnswerPipeline:
         else:
             verified = self.verifier.verify(drafted, ctx.passages)
         fallback = ""
+        dropped = verified.removed if verified is not None else 0  # by the verifier, from this composer
         if (verified is None or verified.kept < MIN_SURVIVING) and composer != "extractive":
             fallback = "verification removed too much" if verified else (reason or "composer gave no answer")
             extractive = getattr(self.composer, "fallback", None)
@@ -172,7 +179,11 @@ class AnswerPipeline:
                     composer, no_answer = f"{composer}+extractive-fallback", False
         if verified is None or verified.kept == 0:
             return self._no_answer(ctx, composer, fallback)
-        status = Status.PARTIAL if verified.removed else Status.ANSWERED
+        if composer.endswith("+extractive-fallback"):
+            dropped += verified.removed
+        else:
+            dropped = verified.removed
+        status = Status.PARTIAL if dropped else Status.ANSWERED
         return Answer(
             status=status,
             answer=verified.text,
@@ -181,7 +192,7 @@ class AnswerPipeline:
             answer_id=ctx.answer_id,
             composer=composer,
             standalone_question=ctx.standalone,
-            removed_sentences=verified.removed,
+            removed_sentences=dropped,
             fallback=fallback,
             passages=ctx.passages,
         )
