@@ -139,6 +139,8 @@ def _present(word: str, lower_text: str) -> bool:
     w = word.lower().replace("’", "'")
     if re.search(rf"(?<![a-z]){re.escape(w)}", lower_text):
         return True
+    if len(w) >= 5 and re.search(rf"(?<![a-z]){re.escape(w[:-1])}", lower_text):
+        return True  # inflections: "Index" / "Indices", "Deprivation" / "deprivations"
     return (
         w.endswith("s")
         and len(w) > 3
@@ -254,6 +256,12 @@ _REFERS_BACK = re.compile(
 )
 
 
+def _leans_back(text: str) -> bool:
+    """The sentence needs the one before it: it opens with, or soon uses, a pronoun for its subject."""
+    head = " ".join(text.split()[:8])
+    return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
+
+
 def _same_paragraph(passage: Passage, a: Candidate, b: Candidate) -> bool:
     text = passage.chunk.text
     start = text.find(a.text)
@@ -261,26 +269,41 @@ def _same_paragraph(passage: Passage, a: Candidate, b: Candidate) -> bool:
     return start >= 0 and end >= 0 and "\n" not in text[start + len(a.text) : end]
 
 
-def _multi_part(question: str) -> bool:
-    """Questions that ask two things: "What is X, and what does it fund?"."""
-    return bool(re.search(r",? and (what|which|who|how|when|where|why)\b|\? .+\?", question, re.I))
+_PART_BREAK = re.compile(r",?\s+and\s+(?=(?:what|which|who|how|when|where|why|whose)\b)|\?\s+(?=\S)", re.I)
+
+
+def split_question(question: str) -> list[str]:
+    """The parts of a question that asks two things: "What is X, and what does it fund?"."""
+    body = re.sub(r"\s*\(about:.*\)$", "", question)
+    about = question[len(body) :]
+    parts = [p.strip(" ,") for p in _PART_BREAK.split(body) if p and p.strip(" ,")]
+    if len(parts) < 2:
+        return [question]
+    return [parts[0] + about, *parts[1:]]
+
+
+def topic_names(question: str) -> list[str]:
+    """What a question is about, to carry into its second part: names, else content words."""
+    found = names(re.sub(r"^\s*[A-Z][a-z]+\b", "", question))
+    words = re.findall(r"[A-Za-z][\w'’-]+", question)
+    return found or [w for w in words if w.lower() not in _QUESTION_NOISE][:4]
 
 
 def stem_words(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in _QUESTION_NOISE]
 
 
-def _counts(sentence: str, focus: tuple[str, ...]) -> bool:
+def _counts(sentence: str, focus: tuple[str, ...], window: int = 6) -> bool:
     """A number within a few words of a word of the focus ("20 Neighbourhood Action Teams")."""
     words = re.findall(r"[\w'’£%.-]+", sentence.lower())
     stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
     for i, w in enumerate(words):
         is_number = bool(re.fullmatch(r"\d[\d,]*", w.strip(".,"))) and not _YEAR.fullmatch(w.strip(".,"))
-        if not (is_number or w in _NUMBER_WORDS):
-            continue
+        if not (is_number or w in _NUMBER_WORDS) or (i + 1 < len(words) and words[i + 1] == "of"):
+            continue  # "one of the aims" is not a count
         if not focus:
             return True
-        if any(stems[j] in focus for j in range(max(i - 2, 0), min(i + 6, len(words))) if j != i):
+        if any(stems[j] in focus for j in range(max(i - 2, 0), min(i + window, len(words))) if j != i):
             return True
     return False
 
@@ -302,7 +325,8 @@ def _is_heading(text: str, section: str) -> bool:
         return True
     return (
         not re.search(r"[.!?:;”\"')]$", text.strip())
-        and len(text.split()) <= 12
+        and len(text.split()) <= 8
+        and not re.search(r"\d", text)
         and not _LIST_ITEM.match(text)
     )
 
@@ -387,6 +411,7 @@ class ExtractiveComposer:
         groups = self._term_groups(question, snap)
         total = sum(w for _, w in groups) or 1.0
         kinds = answer_types(question)
+        needs = Needs.of(question)
         q_vec = self.kb.embed_query(question)
         sims = self.kb.embed_sentences([c.text for c in out]) @ q_vec
         for cand, sim in zip(out, sims, strict=True):
@@ -397,6 +422,8 @@ class ExtractiveComposer:
             cand.similarity = float(sim)
             cand.coverage = (covered + 0.3 * in_context) / total
             type_score = 1.0 if kinds and any(_has_type(cand.text, k) for k in kinds) else 0.0
+            if needs.count_of and _counts(cand.text, needs.count_of, window=2):
+                type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
             rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))
             cand.score = (
                 0.50 * cand.similarity
@@ -415,40 +442,34 @@ class ExtractiveComposer:
         cands = self.candidates(question, passages)
         if not cands:
             return Draft([], self.name, no_answer=True, reason="no usable sentences")
-        needs = Needs.of(question)
-        eligible = [c for c in cands if self._passage_has(question, needs, passages[c.passage_no - 1], snap)]
-        anchors = [c for c in eligible if needs.met_by(c.text)]
-        if not anchors:
+        parts = split_question(question)
+        best = self._anchor(parts[0] if len(parts) > 1 else question, cands, passages, snap)
+        if best is None:
             return Draft([], self.name, no_answer=True, reason="no sentence gives what the question asks for")
-        ranked = sorted(eligible, key=lambda c: -c.score)
-        best = max(anchors, key=lambda c: c.score)
         if best.score < MIN_BEST_SCORE or best.similarity < MIN_SIMILARITY:
             return Draft([], self.name, no_answer=True, reason=f"weak evidence (score {best.score:.2f})")
-        chosen = [best]
-        groups = self._term_groups(question, snap)
-        covered = {g for g, _ in groups if g & best.terms}
         by_pos = {(c.passage_no, c.index): c for c in cands}
-        # context: the sentence an anchor leans on ("It is focused on..."), the list a colon
-        # opens, and the next sentence of the same paragraph when it is on topic
-        previous = by_pos.get((best.passage_no, best.index - 1))
-        if previous and _REFERS_BACK.match(best.text) and previous.score >= 0.5 * best.score:
-            chosen.insert(0, previous)
-        follower = by_pos.get((best.passage_no, best.index + 1))
-        same_paragraph = follower is not None and _same_paragraph(
-            passages[best.passage_no - 1], best, follower
-        )
-        if best.text.rstrip().endswith(":"):
-            i = best.index + 1
-            while (item := by_pos.get((best.passage_no, i))) and len(chosen) < self.max_sentences + 2:
-                chosen.append(item)
-                i += 1
-        elif (
-            follower
-            and same_paragraph
-            and (follower.score >= 0.6 * best.score or _REFERS_BACK.match(follower.text))
-        ):
-            chosen.append(follower)
-        for cand in ranked:
+        chosen = self._with_context(best, by_pos, passages)
+        # a question that asks two things gets an anchor for each ("..., and which council runs it?")
+        for part in parts[1:]:
+            sub_question = f"{part} (about: {', '.join(topic_names(parts[0]))})"
+            sub = self._anchor(sub_question, self.candidates(sub_question, passages), passages, snap)
+            if (
+                sub is not None
+                and sub.score >= MIN_BEST_SCORE
+                and (sub.passage_no, sub.index) not in {(c.passage_no, c.index) for c in chosen}
+            ):
+                chosen += [
+                    c
+                    for c in self._with_context(by_pos[(sub.passage_no, sub.index)], by_pos, passages)
+                    if c not in chosen
+                ]
+        groups = self._term_groups(question, snap)
+        covered = {g for c in chosen for g, _ in groups if g & c.terms}
+        eligible = [
+            c for c in cands if self._passage_has(question, Needs(), passages[c.passage_no - 1], snap)
+        ]
+        for cand in sorted(eligible, key=lambda c: -c.score):
             if len(chosen) >= self.max_sentences:
                 break
             if cand in chosen or cand.score < 0.85 * best.score:
@@ -462,6 +483,46 @@ class ExtractiveComposer:
         chosen.sort(key=lambda c: (order[c.passage_no], c.index))
         sentences = [DraftSentence(c.text, [c.passage_no], {c.passage_no: c.text}) for c in chosen]
         return Draft(sentences, self.name)
+
+    def _anchor(
+        self, question: str, cands: list[Candidate], passages: list[Passage], snap: Snapshot
+    ) -> Candidate | None:
+        """The best sentence that gives what the question asks for, from a passage naming its subject."""
+        needs = Needs.of(question)
+        anchors = [
+            c
+            for c in cands
+            if needs.met_by(c.text) and self._passage_has(question, needs, passages[c.passage_no - 1], snap)
+        ]
+        return max(anchors, key=lambda c: c.score) if anchors else None
+
+    def _with_context(
+        self, anchor: Candidate, by_pos: dict[tuple[int, int], Candidate], passages: list[Passage]
+    ) -> list[Candidate]:
+        """The anchor plus the sentence it leans on ("It is focused on..."), the list a colon opens,
+        or the next sentence of the same paragraph when it is on topic."""
+        chosen = [anchor]
+        previous = by_pos.get((anchor.passage_no, anchor.index - 1))
+        if (
+            previous
+            and _leans_back(anchor.text)
+            and _same_paragraph(passages[anchor.passage_no - 1], previous, anchor)
+        ):
+            chosen.insert(0, previous)
+        if anchor.text.rstrip().endswith(":"):
+            i = anchor.index + 1
+            while (item := by_pos.get((anchor.passage_no, i))) and len(chosen) < self.max_sentences + 2:
+                chosen.append(item)
+                i += 1
+            return chosen
+        follower = by_pos.get((anchor.passage_no, anchor.index + 1))
+        if (
+            follower
+            and _same_paragraph(passages[anchor.passage_no - 1], anchor, follower)
+            and (follower.score >= 0.6 * anchor.score or _REFERS_BACK.match(follower.text))
+        ):
+            chosen.append(follower)
+        return chosen
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[DraftSentence]:
         yield from self.compose(question, passages).sentences
