@@ -127,10 +127,10 @@ def search(
 
 
 def _register_features() -> None:
-    from assistant import cli_answer, cli_compare, cli_doctor
+    from assistant import cli_answer, cli_compare, cli_doctor, cli_serve, cli_teams
     from eval import cli as cli_eval
 
-    for module in (cli_answer, cli_compare, cli_doctor, cli_eval):
+    for module in (cli_answer, cli_compare, cli_serve, cli_teams, cli_doctor, cli_eval):
         module.register(app)
 
 

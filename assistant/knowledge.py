@@ -29,7 +29,7 @@ from assistant.types import Chunk
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 STOPWORDS = frozenset(
     [
         "a",
@@ -156,11 +156,19 @@ class Snapshot:
     doc_freq: dict[str, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
 
+    def terms(self, chunk: Chunk) -> frozenset[str]:
+        """The chunk's content terms (computed once per snapshot)."""
+        found = self._terms.get(chunk.id)
+        if found is None:
+            found = self._terms[chunk.id] = frozenset(tokenize(chunk.text))
+        return found
+
     def idf(self, term: str) -> float:
         n = max(len(self.chunks), 1)
         return float(np.log((n + 1) / (self.doc_freq.get(term, 0) + 0.5)))
 
     def __post_init__(self) -> None:
+        self._terms: dict[str, frozenset[str]] = {}
         self.positions = {c.id: i for i, c in enumerate(self.chunks)}
         self.audience = np.array([c.audience for c in self.chunks], dtype=object)
         self.place = np.array([c.place.lower() for c in self.chunks], dtype=object)
@@ -229,6 +237,7 @@ class KnowledgeBase:
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._sentence_cache: dict[str, np.ndarray[Any, Any]] = {}
+        self._query_cache: dict[str, np.ndarray[Any, Any]] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -237,7 +246,13 @@ class KnowledgeBase:
         return self._embedder
 
     def embed_query(self, text: str) -> np.ndarray[Any, Any]:
-        return self.embedder.embed([text])[0]
+        cached = self._query_cache.get(text)
+        if cached is None:
+            cached = self.embedder.embed([text])[0]
+            if len(self._query_cache) > 2048:
+                self._query_cache.clear()
+            self._query_cache[text] = cached
+        return cached
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         """Sentence vectors, cached in memory (passages recur across questions)."""

@@ -5,6 +5,7 @@ diversity pass so near-duplicate chunks don't crowd out a second document.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,18 +56,23 @@ def lexical_mask(snap: Snapshot, filters: Filters, groups: tuple[str, ...]) -> n
     return mask
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def diversify(
-    candidates: list[Passage], k: int, per_doc: int = 5, dup_threshold: float = 0.6
+    candidates: list[Passage],
+    k: int,
+    per_doc: int = 5,
+    dup_threshold: float = 0.6,
+    terms_of: Callable[[Chunk], frozenset[str]] | None = None,
 ) -> list[Passage]:
     """Greedy pick in fused order, skipping near-duplicates and capping chunks per document
     (the cap is lifted when nothing else is left)."""
     chosen: list[Passage] = []
     held: list[Passage] = []
-    terms = {p.chunk.id: set(tokenize(p.chunk.text)) for p in candidates}
+    terms_of = terms_of or (lambda chunk: frozenset(tokenize(chunk.text)))
+    terms = {p.chunk.id: terms_of(p.chunk) for p in candidates}
     for p in candidates:
         if len(chosen) >= k:
             break
@@ -98,7 +104,7 @@ class Retriever:
             self.kb.embed_query(expanded), self.pool, snap.visible_hashes, where
         )
         lexical = snap.lexical(tokenize(expanded), self.pool, lexical_mask(snap, query.filters, query.groups))
-        return diversify(fuse(snap, dense, lexical), k)
+        return diversify(fuse(snap, dense, lexical), k, terms_of=snap.terms)
 
 
 def fuse(snap: Snapshot, dense: list[tuple[Chunk, float]], lexical: list[tuple[int, float]]) -> list[Passage]:

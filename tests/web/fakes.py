@@ -1,0 +1,177 @@
+"""A small deterministic fake of the Assistant facade for web unit tests.
+
+Same surface as assistant/chat.py's Assistant (answer, stream, ready, warm_up,
+history, kb). The knowledge base is real (in-memory index, hash embedder) so source
+listings and passage previews run real code; answers are scripted: the first
+visible chunk sharing a word with the question, quoted, cited as [1].
+
+Scripted messages: "boom" raises a bug (RuntimeError), "store down" raises
+StoreUnavailableError, "stream breaks" fails half-way through a stream.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.config import Settings
+from assistant.embeddings import HashEmbedder
+from assistant.errors import AssistantError, StoreUnavailableError
+from assistant.knowledge import KnowledgeBase
+from assistant.store import DocRecord
+from assistant.store.memory import MemoryIndex
+from assistant.types import Answer, ChatRequest, Chunk, Citation, Status
+
+SECRET_PHRASE = "purple heron protocol"
+
+DOCS: list[dict[str, Any]] = [
+    {
+        "doc_id": "nottingham-nats", "title": "Locality working in Nottingham", "year": 2018,
+        "place": "Nottingham", "doc_type": "case_study", "audience": "public", "pages": 3,
+        "url": "https://example.org/nottingham",
+        "chunks": [
+            ("The solution", 1, "Nottingham has 20 Neighbourhood Action Teams, one in each ward. "
+                                "Each team brings together council officers, police and housing staff."),
+            ("Results", 2, "Residents reported higher satisfaction with their neighbourhood after two years."),
+        ],
+    },
+    {
+        "doc_id": "derby-board", "title": "Update on Neighbourhood Working", "year": 2014,
+        "place": "Derby", "doc_type": "board_report", "audience": "public", "pages": None, "url": "",
+        "chunks": [
+            ("Neighbourhood boards", None, "Derby has seventeen neighbourhood boards that meet in public "
+                                           "four times a year to set local priorities."),
+        ],
+    },
+    {
+        "doc_id": "staff-only-briefing", "title": "Restricted staffing briefing", "year": 2025,
+        "place": "Derby", "doc_type": "briefing", "audience": "staff", "pages": None, "url": "",
+        "chunks": [
+            ("Confidential", None, f"The {SECRET_PHRASE} restructures neighbourhood boards in Derby "
+                                   "and merges the ward teams."),
+        ],
+    },
+]
+
+
+def build_kb(settings: Settings) -> KnowledgeBase:
+    embedder = HashEmbedder()
+    index = MemoryIndex(embedder.model_id)
+    for doc in DOCS:
+        doc_hash = f"h-{doc['doc_id']}"
+        chunks = [
+            Chunk(id=f"{doc['doc_id']}-{i}", doc_id=doc["doc_id"], text=text, title=doc["title"], section=section,
+                  page_start=page, page_end=page, doc_type=doc["doc_type"], year=doc["year"], place=doc["place"],
+                  url=doc["url"], audience=doc["audience"], doc_hash=doc_hash, ordinal=i)
+            for i, (section, page, text) in enumerate(doc["chunks"])
+        ]
+        index.upsert_chunks(chunks, embedder.embed([c.text for c in chunks]))
+        index.commit_document(DocRecord(
+            doc_id=doc["doc_id"], doc_hash=doc_hash, title=doc["title"], chunks=len(chunks),
+            doc_type=doc["doc_type"], year=doc["year"], place=doc["place"], url=doc["url"],
+            audience=doc["audience"], pages=doc["pages"], publisher="Example Council",
+        ))
+    return KnowledgeBase(settings, index=index, embedder=embedder)
+
+
+@dataclass
+class FakeHistory:
+    answers: set[str] = field(default_factory=set)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_feedback(self, answer_id: str, rating: str, reason: str | None, channel: str) -> None:
+        self.feedback.append({"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel})
+
+    def answer_exists(self, answer_id: str) -> bool:
+        return answer_id in self.answers
+
+
+class FakeAssistant:
+    def __init__(self, settings: Settings, *, ready: bool = True) -> None:
+        self.settings = settings
+        self.kb = build_kb(settings)
+        self.history = FakeHistory()
+        self.is_ready = ready
+        self.requests: list[ChatRequest] = []
+        self._ids = itertools.count(1)
+
+    # --- the facade
+    def answer(self, request: ChatRequest) -> Answer:
+        self.requests.append(request)
+        text = request.message.lower()
+        if text == "boom":
+            raise RuntimeError("a bug with a secret detail /etc/passwd")
+        if text == "store down":
+            raise StoreUnavailableError("The document store is not answering. Please try again later.")
+        n = next(self._ids)
+        conversation_id = request.conversation_id or f"conv{n}"
+        answer_id = f"ans{n}"
+        self.history.answers.add(answer_id)
+        words = set(re.findall(r"[a-z]+", text)) - {"the", "a", "of", "in", "is", "how", "many", "what", "does"}
+        snap = self.kb.snapshot()
+        for chunk in snap.chunks:
+            if chunk.audience not in request.groups:
+                continue
+            if words & set(re.findall(r"[a-z]+", chunk.text.lower())):
+                quote = re.split(r"(?<=\.)\s", chunk.text)[0]
+                citation = Citation(n=1, doc_id=chunk.doc_id, title=chunk.title, year=chunk.year,
+                                    page=chunk.page_start, section=chunk.section, quote=quote,
+                                    chunk_id=chunk.id, url=chunk.url)
+                return Answer(status=Status.ANSWERED, answer=f"{quote} [1]", citations=[citation],
+                              conversation_id=conversation_id, answer_id=answer_id,
+                              standalone_question=request.message)
+        return Answer(status=Status.NO_ANSWER, answer="I couldn't find an answer to that in the documents I hold.",
+                      conversation_id=conversation_id, answer_id=answer_id)
+
+    def stream(self, request: ChatRequest) -> Iterator[tuple[str, dict[str, Any]]]:
+        breaks = request.message.lower() == "stream breaks"
+        answer = self.answer(ChatRequest(message="neighbourhood" if breaks else request.message,
+                                         conversation_id=request.conversation_id, filters=request.filters,
+                                         groups=request.groups, channel=request.channel))
+        yield "meta", {"conversation_id": answer.conversation_id, "answer_id": answer.answer_id}
+        yield "status", {"status": "composing"}
+        for sentence in re.split(r"(?<=\.)\s", answer.answer):
+            yield "delta", {"text": sentence}
+            if breaks:
+                raise StoreUnavailableError("The document store stopped answering.")
+        yield "status", {"status": str(answer.status)}
+        yield "citations", {"citations": [c.to_json() for c in answer.citations]}
+        yield "done", answer.to_json()
+
+    def ready(self) -> dict[str, bool]:
+        return {"index": True, "documents": True, "model": self.is_ready}
+
+    def warm_up(self) -> None:
+        self.kb.snapshot()
+
+
+class FakeWithExtras(FakeAssistant):
+    """A facade with compare(), plan() and plan_docx() as in assistant/chat.py."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.plans: dict[str, dict[str, Any]] = {}
+
+    def compare(self, names: list[str], groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        unknown = [n for n in names if n.lower() not in ("nat", "lac", "epic")]
+        if unknown:
+            raise AssistantError(f"unknown approach: {', '.join(unknown)}")
+        return {"approaches": [{"name": n, "aliases": [], "places": []} for n in names], "rows": [],
+                "summary": "", "citations": []}
+
+    def plan(self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        if len(brief.split()) < 3:
+            raise AssistantError("describe the plan you need in a sentence or two (the brief is too short)")
+        plan_id = f"{len(self.plans) + 1:012x}"
+        data = {"title": f"Plan for {ward or 'the area'}", "brief": brief, "priorities": [], "sections": [],
+                "gaps": [], "citations": [], "plan_id": plan_id}
+        self.plans[plan_id] = data
+        return data
+
+    def plan_docx(self, plan_id: str) -> bytes:
+        if plan_id not in self.plans:
+            raise AssistantError(f"no plan {plan_id}")
+        return b"PK\x03\x04fake-docx"
