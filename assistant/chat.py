@@ -85,7 +85,8 @@ class Assistant:
         except AssistantError:
             return None  # e.g. an unknown approach name: answer it as an ordinary question
         answer = features.as_answer(kind, data)
-        cited = self.kb.index.get_chunks([c.chunk_id for c in answer.citations if c.chunk_id])
+        chunk_ids = list(dict.fromkeys(c.chunk_id for c in answer.citations if c.chunk_id))
+        cited = self.kb.index.get_chunks(chunk_ids)
         answer.passages = [Passage(chunk=chunk, score=1.0) for chunk in cited]
         answer.conversation_id = request.conversation_id or self.history.new_id()
         answer.answer_id = self.history.new_id()
