@@ -34,7 +34,8 @@ ingest: install ## ingest the bundled corpus into the index (.nbhd/)
 run: ingest ## install, ingest the corpus, answer a sample question, then serve the chat at http://127.0.0.1:8000/
 	$(NBHD) search "Empowering People in Communities" -k 3
 	$(NBHD) ask "How many Neighbourhood Action Teams does Nottingham have?"
-	@if $(NBHD) serve --help >/dev/null 2>&1; then $(NBHD) serve; fi
+	@echo "serving the chat at http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	$(NBHD) serve
 
 serve: install ## serve the API and chat widget
 	$(NBHD) serve
