@@ -154,14 +154,15 @@ def as_answer(kind: str, data: dict[str, Any]) -> Answer:
         for c in data.get("citations", [])
     ]
     if kind == "compare":
-        names = [a["name"] for a in data.get("approaches", [])]
-        lines = [f"Comparison of {', '.join(names)}:"]
-        for row in data.get("rows", []):
-            for cell in row["cells"]:
-                if cell.get("stated"):
-                    lines.append(f"- {row['dimension']} — {cell['approach']}: {cell['text']}")
-        if data.get("summary"):
-            lines.append(str(data["summary"]))
+        # only verified cell sentences, approach by approach: every name in the text is in a cited
+        # passage (the labelled matrix is what `nbhd compare` and /api/compare return)
+        lines = []
+        for approach in data.get("approaches", []):
+            for row in data.get("rows", []):
+                for cell in row["cells"]:
+                    mine = cell["approach"] == approach["name"]
+                    if cell.get("stated") and mine and cell["text"] not in lines:
+                        lines.append(cell["text"])
         text = "\n".join(lines)
     else:
         lines = [f"Draft action plan: {data.get('title', '')}"]
