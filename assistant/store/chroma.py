@@ -8,7 +8,9 @@ write is the commit point of an ingest).
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -47,11 +49,32 @@ def build_where(visible_hashes: Sequence[str], extra: Where | None) -> dict[str,
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "disk is full" in text or "no space left" in text or "error in compaction" in text
+
+
 class ChromaIndex:
-    def __init__(self, client: Any, name: str, model_id: str, *, create: bool, where_desc: str) -> None:
+    # Embedded mode refuses a write when the index's disk has less than this (plus a margin
+    # per batch) free: after a few ENOSPC failures chromadb 1.5's embedded core can block
+    # forever in the next upsert, so it is not called again once the disk is full.
+    MIN_FREE_BYTES = 16 * 1024 * 1024
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        model_id: str,
+        *,
+        create: bool,
+        where_desc: str,
+        local_path: Path | None = None,
+    ) -> None:
         self.client = client
         self.model_id = model_id
         self.location = where_desc
+        self.local_path = local_path  # embedded mode: the directory whose disk we watch
+        self._full = False
         chunks_name, docs_name = f"{name}_chunks", f"{name}_docs"
         existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
         if chunks_name not in existing and not create:
@@ -95,7 +118,40 @@ class ChromaIndex:
                 ) from exc
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
-        return cls(client, settings.collection, model_id, create=create, where_desc=str(settings.index_dir))
+        return cls(
+            client,
+            settings.collection,
+            model_id,
+            create=create,
+            where_desc=str(settings.index_dir),
+            local_path=settings.index_dir,
+        )
+
+    # --- disk space (embedded mode)
+    def _full_error(self, free: int | None = None) -> IndexError_:
+        room = f" ({free / 1e6:.1f} MB free)" if free is not None else ""
+        return IndexError_(
+            f"the disk holding the index at {self.location} is full{room}; "
+            "free some space and run `nbhd ingest` again"
+        )
+
+    def _check_space(self, payload_bytes: int) -> None:
+        if self.local_path is None:
+            return
+        if self._full:
+            raise self._full_error()
+        free = shutil.disk_usage(self.local_path).free
+        if free < self.MIN_FREE_BYTES + 4 * payload_bytes:
+            raise self._full_error(free)
+
+    def _write(self, func: Callable[[], None]) -> None:
+        try:
+            func()
+        except Exception as exc:
+            if self.local_path is not None and _disk_full(exc):
+                self._full = True  # no more writes from this process (see MIN_FREE_BYTES)
+                raise self._full_error() from exc
+            raise
 
     # --- registry
     @_unavailable
@@ -106,7 +162,9 @@ class ChromaIndex:
 
     @_unavailable
     def commit_document(self, record: DocRecord) -> None:
-        self.docs.upsert(ids=[record.doc_id], embeddings=[[1.0]], documents=[record.to_json()])
+        raw = record.to_json()
+        self._check_space(len(raw))
+        self._write(lambda: self.docs.upsert(ids=[record.doc_id], embeddings=[[1.0]], documents=[raw]))
 
     @_unavailable
     def delete_document(self, doc_id: str) -> int:
@@ -147,11 +205,15 @@ class ChromaIndex:
         step = 2000
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
-            self.chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i : i + step],
-                documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],
+            self._check_space(sum(len(c.text.encode()) + 2048 for c in part))
+            self._write(
+                functools.partial(
+                    self.chunks.upsert,
+                    ids=[c.id for c in part],
+                    embeddings=vectors[i : i + step],
+                    documents=[c.text for c in part],
+                    metadatas=[c.metadata() for c in part],
+                )
             )
 
     @_unavailable
@@ -184,10 +246,14 @@ class ChromaIndex:
         return out
 
     @_unavailable
+    def _chunk_page(self, batch: int, offset: int) -> Any:
+        return self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+
     def iter_chunks(self, batch: int = 5000) -> Iterator[Chunk]:
+        # a generator: the transport check wraps each page read, not the (lazy) call
         offset = 0
         while True:
-            got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            got = self._chunk_page(batch, offset)
             if not got["ids"]:
                 return
             for cid, text, meta in zip(
@@ -200,7 +266,7 @@ class ChromaIndex:
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
             return []
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        got = self.chunks.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
         by_id = {
             cid: Chunk.from_metadata(cid, text or "", dict(meta))
             for cid, text, meta in zip(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,18 +16,31 @@ from assistant.store.memory import MemoryIndex
 from assistant.types import Chunk
 
 
-@pytest.fixture(params=["memory", "chroma-embedded"])
+@pytest.fixture(params=["memory", "chroma-embedded", "chroma-server"])
 def index(request: pytest.FixtureRequest, tmp_path) -> Iterator[VectorIndex]:  # type: ignore[no-untyped-def]
     if request.param == "memory":
         yield MemoryIndex("test-model")
-    else:
+    elif request.param == "chroma-embedded":
         yield ChromaIndex.open(Settings(data_dir=tmp_path), "test-model", create=True)
+    else:  # a real `chroma run` on loopback (tests/store/conftest.py); one collection per test
+        url = request.getfixturevalue("chroma_url")
+        name = f"t{uuid.uuid4().hex[:12]}"
+        yield ChromaIndex.open(
+            Settings(data_dir=tmp_path, chroma_url=url, collection=name), "test-model", create=True
+        )
 
 
 def make(doc_id: str, doc_hash: str, texts: list[str], **meta: object) -> tuple[list[Chunk], np.ndarray]:
     chunks = [
-        Chunk(id=versioned_id(f"{doc_id}-{i}", doc_hash), doc_id=doc_id, text=t, title=doc_id.title(),
-              doc_hash=doc_hash, ordinal=i, **meta)  # type: ignore[arg-type]
+        Chunk(
+            id=versioned_id(f"{doc_id}-{i}", doc_hash),
+            doc_id=doc_id,
+            text=t,
+            title=doc_id.title(),
+            doc_hash=doc_hash,
+            ordinal=i,
+            **meta,
+        )  # type: ignore[arg-type]
         for i, t in enumerate(texts)
     ]
     vectors = np.eye(8, dtype=np.float32)[[hash(t) % 8 for t in texts]]
@@ -91,7 +105,9 @@ def test_where_filters(index: VectorIndex) -> None:
 
 
 def test_registry_roundtrip(index: VectorIndex) -> None:
-    rec = DocRecord(doc_id="a", doc_hash="h", title="T", chunks=3, year=2019, models=("LAC",), warnings=("w",))
+    rec = DocRecord(
+        doc_id="a", doc_hash="h", title="T", chunks=3, year=2019, models=("LAC",), warnings=("w",)
+    )
     index.commit_document(rec)
     assert index.documents()["a"] == rec
     assert index.ping()
