@@ -619,19 +619,7 @@ def _sections(
             [[r[0], r[1], r[3]] for r in _headline_rows(summary, "acronym")],
         ),
     ]
-    type_keys = [
-        "n",
-        "fact_recall",
-        "all_facts_rate",
-        "refusal_accuracy",
-        "false_refusal_rate",
-        "citation_precision",
-        "citation_recall",
-        "unsupported_sentence_rate",
-        "top5_fact_recall",
-        "hit_at_5",
-        "mrr_at_10",
-    ]
+    type_keys = ["n", *CI_METRICS]
     out.append(
         (
             "By question type (assistant)",
