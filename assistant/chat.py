@@ -108,12 +108,8 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load the snapshot and the query model so the first request is not slow."""
-        snap = self.kb.snapshot()
+        self.kb.snapshot()  # for small corpora this holds every sentence's vector too
         self.kb.embed_query("warm up")
-        if len(snap.chunks) <= 5000:  # small corpora: embed every sentence once, up front
-            from assistant.sentences import split_sentences
-
-            self.kb.embed_sentences([s for c in snap.chunks for s in split_sentences(c.text)])
 
 
 def build_assistant(

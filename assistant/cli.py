@@ -48,6 +48,13 @@ def ingest(
         emit_json(report.to_json())
     else:
         print_report(report)
+    if report.count("added") or report.count("updated"):
+        # build the search snapshot now (BM25, glossary, sentence vectors) so the first question is fast
+        from assistant.knowledge import KnowledgeBase
+
+        if not as_json:
+            typer.echo("building the search snapshot…", err=True)
+        KnowledgeBase(cfg, index=ingestor.index).snapshot()
     if not report.ok:
         raise typer.Exit(1)
 

@@ -28,8 +28,10 @@ from assistant.store import DocRecord, VectorIndex, open_index, registry_version
 from assistant.types import Chunk
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
+PRECOMPUTE_SENTENCES_UP_TO = 5000  # chunks; larger corpora embed answer sentences on demand
 STOPWORDS = frozenset(
     [
         "a",
@@ -155,6 +157,8 @@ class Snapshot:
     glossary: Glossary
     doc_freq: dict[str, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+    # every sentence's vector (query embedder), for corpora small enough to embed up front
+    sentence_vectors: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
 
     def terms(self, chunk: Chunk) -> frozenset[str]:
         """The chunk's content terms (computed once per snapshot)."""
@@ -255,7 +259,10 @@ class KnowledgeBase:
         return cached
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
-        """Sentence vectors, cached in memory (passages recur across questions)."""
+        """Sentence vectors: from the snapshot when precomputed, else embedded and cached in memory."""
+        known = self._snapshot.sentence_vectors if self._snapshot is not None else {}
+        if texts and all(t in known for t in texts):
+            return np.stack([known[t] for t in texts])
         missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
         if missing:
             for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
@@ -294,6 +301,12 @@ class KnowledgeBase:
                 log.warning("snapshot cache unreadable; rebuilding")
         started = time.perf_counter()
         snap = build_snapshot(self.index, records, version)
+        if len(snap.chunks) <= PRECOMPUTE_SENTENCES_UP_TO:
+            from assistant.sentences import split_sentences
+
+            sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
+            if sentences:
+                snap.sentence_vectors = dict(zip(sentences, self.embedder.embed(sentences), strict=True))
         log.info(
             "built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started
         )
