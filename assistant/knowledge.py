@@ -28,7 +28,6 @@ from assistant.store import DocRecord, VectorIndex, open_index, registry_version
 from assistant.types import Chunk
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
 SNAPSHOT_FORMAT = 4
 PRECOMPUTE_SENTENCES_UP_TO = 5000  # chunks; larger corpora embed answer sentences on demand
@@ -201,6 +200,7 @@ class Snapshot:
 def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: str) -> Snapshot:
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
     visible = {r.doc_id: r.doc_hash for r in records.values()}
     chunks = [c for c in index.iter_chunks() if visible.get(c.doc_id) == c.doc_hash]
     chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
