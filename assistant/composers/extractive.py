@@ -345,6 +345,7 @@ class ExtractiveComposer:
     def __init__(self, kb: KnowledgeBase, max_sentences: int = MAX_SENTENCES) -> None:
         self.kb = kb
         self.max_sentences = max_sentences
+        self._names_ok: dict[tuple[str, str, str], bool] = {}
 
     # --- question analysis
     def _term_groups(self, question: str, snap: Snapshot) -> list[tuple[frozenset[str], float]]:
@@ -391,7 +392,13 @@ class ExtractiveComposer:
 
     def _passage_has(self, question: str, needs: Needs, passage: Passage, snap: Snapshot) -> bool:
         """The passage names everything the question names, and any figure the question gives."""
-        if self.missing_names(question, [passage], snap):
+        key = (question, passage.chunk.id, snap.version)
+        names_ok = self._names_ok.get(key)
+        if names_ok is None:  # asked once per passage, not once per sentence
+            if len(self._names_ok) > 10_000:
+                self._names_ok.clear()
+            names_ok = self._names_ok[key] = not self.missing_names(question, [passage], snap)
+        if not names_ok:
             return False
         text = passage.chunk.text
         return all(n in text or n == str(passage.chunk.year) for n in needs.numbers)
