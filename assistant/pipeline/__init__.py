@@ -184,14 +184,12 @@ class AnswerPipeline:
         else:
             dropped = verified.removed
         status = Status.PARTIAL if dropped else Status.ANSWERED
-        return Answer(
-            status=status,
-            answer=verified.text,
+        return self._answer(
+            ctx,
+            status,
+            verified.text,
+            composer,
             citations=verified.citations,
-            conversation_id=ctx.conversation_id,
-            answer_id=ctx.answer_id,
-            composer=composer,
-            standalone_question=ctx.standalone,
             removed_sentences=dropped,
             fallback=fallback,
             passages=ctx.passages,
@@ -208,28 +206,27 @@ class AnswerPipeline:
             related.append(self.verifier.citation(len(related) + 1, p, quote))
             if len(related) == 3:
                 break
-        return Answer(
-            status=Status.NO_ANSWER,
-            answer=NO_ANSWER_TEXT if related else NO_SOURCES_TEXT,
-            conversation_id=ctx.conversation_id,
-            answer_id=ctx.answer_id,
-            composer=composer,
-            standalone_question=ctx.standalone,
-            related=related,
-            fallback=fallback,
-            passages=ctx.passages,
+        text = NO_ANSWER_TEXT if related else NO_SOURCES_TEXT
+        return self._answer(
+            ctx, Status.NO_ANSWER, text, composer, related=related, fallback=fallback, passages=ctx.passages
         )
 
     def _stopped(self, ctx: AnswerContext, stop: Stop) -> Answer:
         if stop.status == Status.NO_ANSWER:
             return self._no_answer(ctx, self.composer.name)
+        return self._answer(ctx, stop.status, stop.message, self.composer.name)
+
+    @staticmethod
+    def _answer(ctx: AnswerContext, status: Status, text: str, composer: str, **extra: Any) -> Answer:
+        """An Answer for this run: its ids and standalone question come from the context."""
         return Answer(
-            status=stop.status,
-            answer=stop.message,
+            status=status,
+            answer=text,
             conversation_id=ctx.conversation_id,
             answer_id=ctx.answer_id,
-            composer=self.composer.name,
+            composer=composer,
             standalone_question=ctx.standalone,
+            **extra,
         )
 
     def _record(self, ctx: AnswerContext, answer: Answer) -> None:
