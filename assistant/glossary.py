@@ -38,6 +38,30 @@ CURATED: dict[str, str] = {
     "PCN": "primary care network",
 }
 
+# Words the sector uses for the same thing, as word families of ``tokenize`` stems. Used to
+# match question terms to answer sentences ("councils" finds "local authorities"); the search
+# index is not expanded with them.
+SYNONYMS: tuple[frozenset[str], ...] = tuple(
+    frozenset(family.split())
+    for family in (
+        "council authority",
+        "coordinator ordinator coordination ordination",
+        "choose chose chosen choosing select selected selecting pick picked identify identified",
+        "fund funding funded finance financed",
+        "resident citizen",
+        "achieve achieved achievement outcome result impact",
+        "lead led leading",
+        "start started begin began launch launched",
+    )
+)
+_SYNONYM_OF = {word: family for family in SYNONYMS for word in family}
+
+
+def synonyms(stem: str) -> frozenset[str]:
+    """The stem's word family (itself included)."""
+    return _SYNONYM_OF.get(stem, frozenset([stem]))
+
+
 _SMALL = {"of", "for", "and", "in", "the", "on", "to", "&", "a", "at", "with", "by"}
 _DEF = re.compile(r"((?:[A-Za-z][\w'’-]*[ \t]+){1,8}?[A-Za-z][\w'’-]*)[ \t]*\(([A-Z][A-Za-z0-9]{1,7})\)")
 

@@ -6,6 +6,7 @@ Questions are stored with personal data redacted (see ``privacy.redact``).
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from dataclasses import dataclass
@@ -61,6 +62,18 @@ class Turn:
     standalone: str
     answer: str
     status: str
+    cited_chunks: tuple[str, ...] = ()  # chunk ids the answer cited
+
+
+def _chunk_ids(citations_json: str | None) -> tuple[str, ...]:
+    try:
+        citations = json.loads(citations_json or "[]")
+    except ValueError:
+        return ()
+    if not isinstance(citations, list):
+        return ()
+    ids = (c.get("chunk_id") for c in citations if isinstance(c, dict))
+    return tuple(dict.fromkeys(i for i in ids if isinstance(i, str) and i))
 
 
 def make_engine(url: str) -> Engine:
@@ -89,14 +102,16 @@ class History:
 
     def recent(self, conversation_id: str, limit: int = 6) -> list[Turn]:
         query = (
-            select(turns.c.question, turns.c.standalone, turns.c.answer, turns.c.status)
+            select(
+                turns.c.question, turns.c.standalone, turns.c.answer, turns.c.status, turns.c.citations_json
+            )
             .where(turns.c.conversation_id == conversation_id)
             .order_by(turns.c.id.desc())
             .limit(limit)
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [Turn(r[0], r[1], r[2] or "", r[3] or "") for r in reversed(rows)]
+        return [Turn(r[0], r[1], r[2] or "", r[3] or "", _chunk_ids(r[4])) for r in reversed(rows)]
 
     def add(
         self,

@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.composers import Draft, DraftSentence
+from assistant.glossary import synonyms
 from assistant.grounding import names, numbers
 from assistant.knowledge import KnowledgeBase, Snapshot, tokenize
 from assistant.sentences import sentence_spans
@@ -28,6 +30,12 @@ from assistant.types import Passage
 MIN_BEST_SCORE = 0.42
 MIN_SIMILARITY = 0.30
 MAX_SENTENCES = 4
+# Share of a question term's weight that a sentence gets when the term is not in it but in its
+# passage's title/section or, for a name in the question, anywhere in its passage.
+CONTEXT_CREDIT = 0.3
+# Share of the meaning score that compares the sentence with the question minus its names
+# ("What data did ... use to choose where to start?"): the names are checked per passage.
+FOCUS_SHARE = 0.3
 
 _TYPE_PATTERNS = {
     "number": re.compile(
@@ -41,6 +49,9 @@ _TYPE_PATTERNS = {
         r"towns?|districts?|boroughs?)\b",
         re.I,
     ),
+    "reason": re.compile(
+        r"^\s*why\b|\bwhat (was|were|is|are) the (main )?reasons?\b|\bfor what reason\b", re.I
+    ),
     "who": re.compile(
         r"^\s*who\b|\bwhich (organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
         r"|\bwho (leads|chairs|runs|funds|manages|heads)\b",
@@ -48,6 +59,9 @@ _TYPE_PATTERNS = {
     ),
 }
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
+_REASON = re.compile(
+    r"\b(because|reasons?|due to|owing to|as a result of|in order to|so that|led to)\b", re.I
+)
 _QUESTION_NOISE = frozenset(
     [
         "what",
@@ -129,6 +143,20 @@ _GENERIC = frozenset(
 )
 
 
+def _focus_question(question: str) -> str:
+    """The question without its names: what it asks, whoever it is about ("What data did
+    South Tyneside use to choose where to start Local Area Coordination?" -> "What data did use
+    to choose where to start?"). Empty when that leaves too little to go on."""
+    plain = _drop_initial_word(question)
+    found = names(plain)
+    if not found:
+        return ""
+    for name in sorted(found, key=len, reverse=True):
+        plain = re.sub(rf"\b{re.escape(name)}(['’]s)?\b", " ", plain)
+    plain = " ".join(plain.split())
+    return plain if len(re.findall(r"[A-Za-z]{3,}", plain)) >= 3 else ""
+
+
 def _drop_initial_word(question: str) -> str:
     """A question's first word is capitalised because it is first ("Roughly", "Apart", "Whose"),
     not because it is a name; acronyms (two or more capitals) are kept."""
@@ -149,6 +177,36 @@ def _present(word: str, lower_text: str) -> bool:
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s")
+# a list item or a table row ("Ward alliances | Ward alliances are made up of...")
+_LIST_LINE = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s|^[^|\n]{2,80} \| ")
+_COUNT_WORDS = dict(zip("two three four five six seven eight nine ten".split(), range(2, 11), strict=True))
+_ANNOUNCES = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|[2-9])[- ](?:(?:level|tier|part|strand|stage|key|main|"
+    r"core|broad|distinct|separate|specific|priority)\b[- ]?){0,2}\s*"
+    r"(?:[a-z]+ )?(?:[a-z]+s|structure|model|framework)\b",
+    re.I,
+)
+
+
+# Meta-discourse ("First, we look at how Barnsley...", "This report presents findings...")
+# says where an answer is, not what it is: such sentences rank below ones that answer.
+_SIGNPOST = re.compile(
+    r"\b(?:we|this (?:report|section|chapter|paper|case study|document|study)|the following "
+    r"(?:section|chapter))\s+(?:now\s+|then\s+|also\s+)?(?:look|looks|describe|describes|explore|"
+    r"explores|examine|examines|set out|sets out|present|presents|discuss|discusses|consider|"
+    r"considers|outline|outlines|summarise|summarises|focus|focuses)\b",
+    re.I,
+)
+SIGNPOST_PENALTY = 0.15
+
+
+def _announced_count(text: str) -> int:
+    """How many items a sentence announces ("a four-level structure", "three priority areas")."""
+    m = _ANNOUNCES.search(text)
+    if not m:
+        return 0
+    word = m.group(1).lower()
+    return _COUNT_WORDS.get(word) or int(word)
 
 
 @dataclass
@@ -157,9 +215,14 @@ class Candidate:
     index: int  # sentence position within the passage
     text: str
     terms: frozenset[str]
-    score: float = 0.0
+    score: float = 0.0  # ranks sentences
     similarity: float = 0.0
     coverage: float = 0.0
+    strength: float = 0.0  # the score with the whole question's similarity: what thresholds judge
+
+    @property
+    def evidence(self) -> float:
+        return max(self.score, self.strength)
 
 
 def answer_types(question: str) -> set[str]:
@@ -254,6 +317,9 @@ _REFERS_BACK = re.compile(
     r"^(It|Its|This|These|They|Their|Such|He|She|That|Those|The (team|scheme|programme|"
     r"approach|model|pilot|service|council|board|group))\b"
 )
+# a sentence that draws the conclusion of the one before ("Therefore, going forward, a more
+# targeted approach may be more cost effective...")
+_CONCLUDES = re.compile(r"^(Therefore|Thus|Hence|Consequently|As a result|In turn|So)\b")
 
 
 def _leans_back(text: str) -> bool:
@@ -289,25 +355,44 @@ def topic_names(question: str) -> list[str]:
     return found or [w for w in words if w.lower() not in _QUESTION_NOISE][:4]
 
 
+def _joined(text: str) -> str:
+    """One spelling for words written with and without a hyphen ("co-ordinator", "coordinator")."""
+    return _CO_PREFIX.sub("co", text)
+
+
 def stem_words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t not in _QUESTION_NOISE]
+    return [t for t in tokenize(_joined(text)) if t not in _QUESTION_NOISE]
 
 
-def _counts(sentence: str, focus: tuple[str, ...], window: int = 6) -> bool:
+_CO_PREFIX = re.compile(r"\bco-(?=ordinat|operat)", re.I)
+
+
+@lru_cache(maxsize=65_536)
+def _stem_of(word: str) -> str:
+    stems = tokenize(_joined(word))
+    return stems[0] if stems else ""
+
+
+@lru_cache(maxsize=65_536)
+def _counts(sentence: str, focus: tuple[str, ...], window: int = 6, back: int = 4) -> bool:
     """A number within a few words of a word of the focus ("20 Neighbourhood Action Teams")."""
     words = re.findall(r"[\w'’£%.-]+", sentence.lower())
-    stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
+    stems = [_stem_of(w) for w in words]
     for i, w in enumerate(words):
         is_number = bool(re.fullmatch(r"\d[\d,]*", w.strip(".,"))) and not _YEAR.fullmatch(w.strip(".,"))
         if not (is_number or w in _NUMBER_WORDS) or (i + 1 < len(words) and words[i + 1] == "of"):
             continue  # "one of the aims" is not a count
+        if i == 0 and re.fullmatch(r"\d+[.)]", w):
+            continue  # "4. Co-ordinate action across services" numbers a list item
         if not focus:
             return True
-        if any(stems[j] in focus for j in range(max(i - 2, 0), min(i + window, len(words))) if j != i):
+        # "17 Neighbourhood Officers", "the number of responses up to 16"
+        if any(stems[j] in focus for j in range(max(i - back, 0), min(i + window, len(words))) if j != i):
             return True
     return False
 
 
+@lru_cache(maxsize=65_536)
 def _has_type(text: str, kind: str) -> bool:
     if kind == "number":
         return any(not _YEAR.fullmatch(n.strip()) for n in numbers(text))
@@ -315,6 +400,8 @@ def _has_type(text: str, kind: str) -> bool:
         return bool(_YEAR.search(text)) or bool(re.search(r"\b(since|from|in) (19|20)\d\d", text))
     if kind in ("place", "who"):
         return bool(names(text))
+    if kind == "reason":
+        return bool(_REASON.search(text))
     return False
 
 
@@ -346,6 +433,10 @@ class ExtractiveComposer:
         self.kb = kb
         self.max_sentences = max_sentences
         self._names_ok: dict[tuple[str, str, str], bool] = {}
+        # per chunk id (ids are versioned by content hash, so entries never go stale)
+        self._sentences: dict[str, tuple[tuple[int, str, frozenset[str]], ...]] = {}
+        self._context: dict[str, frozenset[str]] = {}
+        self._passage_terms: dict[str, frozenset[str]] = {}
 
     # --- question analysis
     def _term_groups(self, question: str, snap: Snapshot) -> list[tuple[frozenset[str], float]]:
@@ -353,7 +444,7 @@ class ExtractiveComposer:
         groups: list[tuple[frozenset[str], float]] = []
         core = [t for t in tokenize(question) if t not in _QUESTION_NOISE]
         for term in dict.fromkeys(core):
-            alternatives = {term}
+            alternatives = set(synonyms(term))
             expansion = snap.glossary.entries.get(term.upper())
             if expansion:
                 alternatives |= set(tokenize(expansion))
@@ -380,9 +471,10 @@ class ExtractiveComposer:
         missing = []
         for name in names(plain):
             expansion = snap.glossary.entries.get(re.sub(r"S$", "", name.upper()))
-            if expansion and all(
-                _present(w, lower) for w in expansion.split() if w.lower() not in _GENERIC and len(w) > 3
-            ):
+            distinct = [w for w in (expansion or "").split() if w.lower() not in _GENERIC and len(w) > 3]
+            # the expansion is there, allowing one word in three to vary ("Indices of Multiple
+            # Deprivation" for IMD's "Index of Multiple Deprivation")
+            if distinct and sum(_present(w, lower) for w in distinct) >= max(1, -(-2 * len(distinct) // 3)):
                 continue
             words = [re.sub(r"['’]s$", "", w) for w in name.split()]
             distinctive = [w for w in words if w.lower() not in _GENERIC and len(w) > 1]
@@ -401,43 +493,97 @@ class ExtractiveComposer:
         if not names_ok:
             return False
         text = passage.chunk.text
-        return all(n in text or n == str(passage.chunk.year) for n in needs.numbers)
+        given = [n for n in needs.numbers if n not in text and n != str(passage.chunk.year)]
+        # every figure the question gives, except that of the years it names ("between 2017 and
+        # 2019") one is enough: the others may be in the next passage
+        years = [n for n in needs.numbers if _YEAR.fullmatch(n)]
+        return all(_YEAR.fullmatch(n) for n in given) and (not years or len(given) < len(years))
 
     # --- scoring
+    def _sentences_of(self, passage: Passage) -> tuple[tuple[int, str, frozenset[str]], ...]:
+        """The passage's answerable sentences (index, text, terms); computed once per chunk."""
+        chunk = passage.chunk
+        found = self._sentences.get(chunk.id)
+        if found is None:
+            spans = ((i, chunk.text[a:b]) for i, (a, b) in enumerate(sentence_spans(chunk.text)))
+            found = tuple(
+                (i, text, frozenset(tokenize(text)))
+                for i, text in spans
+                if _is_usable(text) and not _is_heading(text, chunk.section)
+            )
+            if len(self._sentences) > 50_000:
+                self._sentences.clear()
+            self._sentences[chunk.id] = found
+        return found
+
+    def _context_of(self, passage: Passage) -> frozenset[str]:
+        found = self._context.get(passage.chunk.id)
+        if found is None:
+            found = frozenset(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
+            if len(self._context) > 50_000:
+                self._context.clear()
+            self._context[passage.chunk.id] = found
+        return found
+
+    def _terms_of(self, passage: Passage) -> frozenset[str]:
+        found = self._passage_terms.get(passage.chunk.id)
+        if found is None:
+            found = frozenset(tokenize(passage.chunk.text)) | self._context_of(passage)
+            if len(self._passage_terms) > 50_000:
+                self._passage_terms.clear()
+            self._passage_terms[passage.chunk.id] = found
+        return found
+
+    @staticmethod
+    def _topic_terms(question: str) -> frozenset[str]:
+        """Terms of the names in the question: what it is about, not what it asks."""
+        return frozenset(tokenize(" ".join(names(_drop_initial_word(question)))))
+
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         snap = self.kb.snapshot()
         out: list[Candidate] = []
         for no, passage in enumerate(passages, start=1):
-            text = passage.chunk.text
-            for index, (start, end) in enumerate(sentence_spans(text)):
-                sentence = text[start:end]
-                if _is_usable(sentence) and not _is_heading(sentence, passage.chunk.section):
-                    out.append(Candidate(no, index, sentence, frozenset(tokenize(sentence))))
+            for index, sentence, terms in self._sentences_of(passage):
+                out.append(Candidate(no, index, sentence, terms))
         if not out:
             return out
         groups = self._term_groups(question, snap)
         total = sum(w for _, w in groups) or 1.0
+        topic = self._topic_terms(question)
         kinds = answer_types(question)
         needs = Needs.of(question)
         q_vec = self.kb.embed_query(question)
-        sims = self.kb.embed_sentences([c.text for c in out]) @ q_vec
-        for cand, sim in zip(out, sims, strict=True):
+        vectors = self.kb.embed_sentences([c.text for c in out])
+        sims = vectors @ q_vec
+        focus = _focus_question(question)
+        fsims = vectors @ self.kb.embed_query(focus) if focus else sims
+        for cand, sim, fsim in zip(out, sims, fsims, strict=True):
             passage = passages[cand.passage_no - 1]
-            context = frozenset(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
+            context = self._context_of(passage)
+            whole = self._terms_of(passage)
             covered = sum(w for g, w in groups if g & cand.terms)
-            in_context = sum(w for g, w in groups if not g & cand.terms and g & context)
+            # a term the sentence lacks but its passage has: its title or section ("Nottingham"
+            # in "Locality working in Nottingham"), or, for the question's names, its text ("The
+            # three wards were identified..." in a passage about South Tyneside). So the words
+            # that say WHAT is asked decide between sentences of the passage, not the names.
+            in_context = CONTEXT_CREDIT * sum(
+                w for g, w in groups if not g & cand.terms and (g & context or (g & topic and g & whole))
+            )
             cand.similarity = float(sim)
-            cand.coverage = (covered + 0.3 * in_context) / total
+            cand.coverage = (covered + in_context) / total
             type_score = 1.0 if kinds and any(_has_type(cand.text, k) for k in kinds) else 0.0
-            if needs.count_of and _counts(cand.text, needs.count_of, window=2):
+            if needs.count_of and _counts(cand.text, needs.count_of, window=2, back=2):
                 type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
             rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))
-            cand.score = (
-                0.50 * cand.similarity
+            signpost = SIGNPOST_PENALTY if _SIGNPOST.search(cand.text) else 0.0
+            cand.score = -signpost + (
+                0.50 * ((1 - FOCUS_SHARE) * cand.similarity + FOCUS_SHARE * float(fsim))
                 + 0.35 * cand.coverage
                 + (0.10 * type_score if kinds else 0.05)
                 + 0.05 * rank_prior
             )
+            # MIN_BEST_SCORE was calibrated on this scale; the focus part only re-orders sentences
+            cand.strength = cand.score + 0.50 * FOCUS_SHARE * (cand.similarity - float(fsim))
         return out
 
     # --- selection
@@ -453,8 +599,8 @@ class ExtractiveComposer:
         best = self._anchor(parts[0] if len(parts) > 1 else question, cands, passages, snap)
         if best is None:
             return Draft([], self.name, no_answer=True, reason="no sentence gives what the question asks for")
-        if best.score < MIN_BEST_SCORE or best.similarity < MIN_SIMILARITY:
-            return Draft([], self.name, no_answer=True, reason=f"weak evidence (score {best.score:.2f})")
+        if best.evidence < MIN_BEST_SCORE or best.similarity < MIN_SIMILARITY:
+            return Draft([], self.name, no_answer=True, reason=f"weak evidence (score {best.evidence:.2f})")
         by_pos = {(c.passage_no, c.index): c for c in cands}
         chosen = self._with_context(best, by_pos, passages)
         # a question that asks two things gets an anchor for each ("..., and which council runs it?")
@@ -463,7 +609,7 @@ class ExtractiveComposer:
             sub = self._anchor(sub_question, self.candidates(sub_question, passages), passages, snap)
             if (
                 sub is not None
-                and sub.score >= MIN_BEST_SCORE
+                and sub.evidence >= MIN_BEST_SCORE
                 and (sub.passage_no, sub.index) not in {(c.passage_no, c.index) for c in chosen}
             ):
                 chosen += [
@@ -501,7 +647,19 @@ class ExtractiveComposer:
             for c in cands
             if needs.met_by(c.text) and self._passage_has(question, needs, passages[c.passage_no - 1], snap)
         ]
-        return max(anchors, key=lambda c: c.score) if anchors else None
+        if not anchors:
+            return None
+        best = max(anchors, key=lambda c: c.score)
+        # the same sentence elsewhere opening its list ("...four key commissioning programmes:")
+        # says more than a pull-quote of it does
+        for twin in anchors:
+            if (
+                twin.text.rstrip().endswith(":")
+                and not best.text.rstrip().endswith(":")
+                and len(twin.terms & best.terms) >= 0.8 * max(len(twin.terms | best.terms), 1)
+            ):
+                return twin
+        return best
 
     def _with_context(
         self, anchor: Candidate, by_pos: dict[tuple[int, int], Candidate], passages: list[Passage]
@@ -522,11 +680,29 @@ class ExtractiveComposer:
                 chosen.append(item)
                 i += 1
             return chosen
+        announced = _announced_count(anchor.text)
+        if announced:
+            # "a four-level structure" followed by its four rows: the rows are the answer
+            items: list[Candidate] = []
+            i = anchor.index + 1
+            passage = passages[anchor.passage_no - 1]
+            while item := by_pos.get((anchor.passage_no, i)):
+                if _LIST_LINE.match(item.text):
+                    items.append(item)  # a row's first sentence names the item; the rest explain it
+                elif not items or not _same_paragraph(passage, items[-1], item):
+                    break
+                i += 1
+            if items:
+                return chosen + items[: min(announced, self.max_sentences + 2)]
         follower = by_pos.get((anchor.passage_no, anchor.index + 1))
         if (
             follower
             and _same_paragraph(passages[anchor.passage_no - 1], anchor, follower)
-            and (follower.score >= 0.6 * anchor.score or _REFERS_BACK.match(follower.text))
+            and (
+                follower.score >= 0.6 * anchor.score
+                or _REFERS_BACK.match(follower.text)
+                or _CONCLUDES.match(follower.text)
+            )
         ):
             chosen.append(follower)
         return chosen

@@ -25,7 +25,7 @@ from assistant.knowledge import KnowledgeBase
 from assistant.pipeline.condense import is_followup, rewrite
 from assistant.pipeline.verify import Verifier, VerifySession, best_quote
 from assistant.privacy import redact
-from assistant.retrieval import Query, Retriever
+from assistant.retrieval import Query, Retriever, lexical_mask
 from assistant.types import Answer, ChatRequest, Citation, Passage, Status
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,9 @@ class Stop(Exception):
         self.message = message
 
 
+CARRIED_CITATIONS = 2  # of the previous answer's citations, how many a follow-up carries
+
+
 @dataclass
 class AnswerContext:
     request: ChatRequest
@@ -53,6 +56,7 @@ class AnswerContext:
     question: str = ""
     standalone: str = ""
     passages: list[Passage] = field(default_factory=list)
+    carried: tuple[str, ...] = ()  # a follow-up's: chunk ids the previous answer cited
 
 
 @dataclass
@@ -83,18 +87,45 @@ class AnswerPipeline:
 
     def condense(self, ctx: AnswerContext) -> None:
         turns = self.history.recent(ctx.conversation_id, limit=4)
-        previous = next((t.standalone for t in reversed(turns) if t.status != Status.REFUSED_INPUT), "")
+        last = next((t for t in reversed(turns) if t.status != Status.REFUSED_INPUT), None)
         ctx.standalone = ctx.question
-        if previous and is_followup(ctx.question, True):
+        if last is not None and last.standalone and is_followup(ctx.question, True):
             condensed = getattr(self.composer, "condense", None)
             rewritten = condensed(ctx.question, [t.standalone for t in turns]) if condensed else None
-            ctx.standalone = rewritten or rewrite(ctx.question, previous)
+            ctx.standalone = rewritten or rewrite(ctx.question, last.standalone)
+            ctx.carried = last.cited_chunks
 
     def retrieve(self, ctx: AnswerContext) -> None:
         query = Query(ctx.standalone, ctx.request.filters, ctx.request.groups)
         ctx.passages = self.retriever.retrieve(query, k=self.settings.top_k)
+        ctx.passages += self._carried(ctx, query)
         if not ctx.passages:
             raise Stop(Status.NO_ANSWER, NO_SOURCES_TEXT)
+
+    def _carried(self, ctx: AnswerContext, query: Query) -> list[Passage]:
+        """A follow-up is often about what the last answer cited ("Why didn't they use it?"): those
+        passages and the ones right after them join the retrieved ones, after them and only where
+        this caller may see them and the filters allow."""
+        if not ctx.carried:
+            return []
+        snap = self.kb.snapshot()
+        allowed = lexical_mask(snap, query.filters, query.groups)
+        have = {p.chunk.id for p in ctx.passages}
+        out: list[Passage] = []
+        for chunk_id in ctx.carried[:CARRIED_CITATIONS]:
+            at = snap.positions.get(chunk_id)
+            if at is None:
+                continue
+            cited = snap.chunks[at]
+            for pos in (at, at + 1):  # the snapshot keeps each document's chunks in order
+                if pos >= len(snap.chunks) or not allowed[pos]:
+                    continue
+                chunk = snap.chunks[pos]
+                same_doc = chunk.doc_id == cited.doc_id and chunk.ordinal - cited.ordinal == pos - at
+                if same_doc and chunk.id not in have:
+                    have.add(chunk.id)
+                    out.append(Passage(chunk=chunk, score=0.0))
+        return out
 
     # --- running
     def _start(self, request: ChatRequest) -> AnswerContext:

@@ -83,6 +83,18 @@ _QUESTION_WORDS = frozenset(
         "explain",
         "list",
         "give",
+        # function words that carry no topic ("...had no neighbourhood working at all")
+        "at",
+        "all",
+        "had",
+        "has",
+        "have",
+        "no",
+        "not",
+        "from",
+        "as",
+        "use",
+        "used",
     ]
 )
 
@@ -113,9 +125,11 @@ def topic(question: str) -> list[str]:
 
 def rewrite(question: str, previous_standalone: str) -> str:
     """A standalone form of ``question`` given the previous turn's standalone question."""
-    own_names = names(question)
+    # "What about Derby?" replaces the earlier place and keeps the earlier subject; a generic
+    # name ("Which team at the County Council...") replaces nothing
+    own_names = distinctive_names(question)
     context = topic(previous_standalone)
-    if own_names:  # "What about Derby?" replaces the earlier place, keeps the earlier subject
+    if own_names:
         prev_names = {n.lower() for n in names(previous_standalone)}
         context = [t for t in context if t.lower() not in prev_names]
     seen = {w.lower() for w in re.findall(r"[A-Za-z'’-]+", question)}

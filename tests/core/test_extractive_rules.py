@@ -1,0 +1,139 @@
+"""The extractive composer's sentence rules, one by one, and the follow-up carry-over.
+
+Pure functions first (no model); then behaviour on the bundled corpus with the real model
+(the session ``assistant``): a sentence announcing a counted set brings its rows, a pull-quote
+gives way to the same sentence opening its list, and a follow-up sees the passages the
+previous answer cited and the ones right after them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.composers.extractive import (
+    _SIGNPOST,
+    Needs,
+    _announced_count,
+    _focus_question,
+    _has_type,
+)
+from assistant.glossary import synonyms
+from assistant.history import History
+from assistant.pipeline.condense import rewrite
+from assistant.types import ChatRequest
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("Barnsley has put in place a four-level structure to support its priority.", 4),
+        ("to the Place Departments four key commissioning programmes:", 4),
+        ("coordinators were embedded into communities in three wards", 3),
+        ("The city has 20 Neighbourhood Action Teams (NATs).", 0),  # 20 is a figure, not a short list
+        ("The council agreed the report.", 0),
+    ],
+)
+def test_announced_count(sentence: str, count: int) -> None:
+    assert _announced_count(sentence) == count
+
+
+def test_focus_question_drops_the_names_and_keeps_what_is_asked() -> None:
+    focus = _focus_question("What data did South Tyneside use to choose where to start Local Area Coordination?")
+    assert "South Tyneside" not in focus and "Coordination" not in focus
+    assert "data" in focus and "choose" in focus
+    assert _focus_question("How does it work?") == ""  # no names: nothing to take away
+
+
+def test_signposts_are_recognised_and_answers_are_not() -> None:
+    assert _SIGNPOST.search("First, we look at how Barnsley has built engagement into its framework.")
+    assert _SIGNPOST.search("This report presents findings from a study commissioned by Local Trust.")
+    assert not _SIGNPOST.search("Barnsley has put in place a four-level structure.")
+
+
+def test_synonym_families() -> None:
+    assert "authority" in synonyms("council")
+    assert "coordinator" in synonyms("ordinator")  # "co-ordinator" tokenizes to "co" + "ordinator"
+    assert synonyms("ward") == frozenset(["ward"])
+
+
+def test_count_may_follow_its_noun_a_few_words_back() -> None:
+    needs = Needs.of("How many responses did the Local Trust survey of local authorities get?")
+    assert needs.met_by("This approach was more successful and brought the number of responses up to 16.")
+    assert not needs.met_by("The survey was promoted to local authority officers.")
+
+
+def test_reason_answer_type() -> None:
+    assert _has_type("Both cited a lack of funding as the main reason for not using it.", "reason")
+    assert not _has_type("Both councils are in the north of England.", "reason")
+
+
+def test_generic_name_in_a_followup_keeps_the_earlier_subject() -> None:
+    standalone = rewrite("Which team at the County Council supports it?", "Who chairs the Safer Nottinghamshire Board?")
+    assert "Safer Nottinghamshire Board" in standalone
+    derby = rewrite("What about Derby?", "How many neighbourhood officers does Nottingham have?")
+    assert "Derby" in derby and "Nottingham" not in derby
+
+
+def test_history_turn_carries_cited_chunk_ids(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    history = History(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    citations = [{"n": 1, "chunk_id": "c1"}, {"n": 2, "chunk_id": "c2"}, {"n": 3, "chunk_id": "c1"}]
+    history.add("conv", "q", "q", "a1", "answered", "answer", json.dumps(citations))
+    history.add("conv", "q2", "q2", "a2", "answered", "answer", "not json")
+    first, second = history.recent("conv")
+    assert first.cited_chunks == ("c1", "c2")
+    assert second.cited_chunks == ()
+
+
+@pytest.mark.slow
+def test_a_counted_structure_brings_its_rows(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.answer(ChatRequest("What are the levels of Barnsley's area governance structure?"))
+    text = answer.answer
+    assert "four-level structure" in text
+    for level in ("Area councils", "Ward alliances", "Neighbourhood networks"):
+        assert level in text
+
+
+@pytest.mark.slow
+def test_a_pull_quote_gives_way_to_the_sentence_opening_its_list(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.answer(
+        ChatRequest("What are the Place Department's four commissioning programmes that the Communities Team "
+                    "contributes to?")
+    )
+    for programme in ("place and community", "opportunity areas", "skills and aspiration"):
+        assert programme in answer.answer
+
+
+@pytest.mark.slow
+def test_followup_sees_what_the_last_answer_cited_and_what_follows(assistant) -> None:  # type: ignore[no-untyped-def]
+    first = assistant.answer(
+        ChatRequest("Which two councils in the Local Trust study had no neighbourhood working at all?")
+    )
+    assert first.citations
+    follow = assistant.answer(ChatRequest("Why didn't they use it?", conversation_id=first.conversation_id))
+    seen = {p.chunk.id for p in follow.passages}
+    snap = assistant.kb.snapshot()
+    cited = first.citations[0].chunk_id
+    assert cited in seen
+    at = snap.positions[cited]
+    after = snap.chunks[at + 1] if at + 1 < len(snap.chunks) else None
+    if after is not None and after.doc_id == snap.chunks[at].doc_id:
+        assert after.id in seen
+
+
+@pytest.mark.slow
+def test_carried_passages_obey_the_followups_filters(assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.types import Filters
+
+    first = assistant.answer(
+        ChatRequest("Which two councils in the Local Trust study had no neighbourhood working at all?")
+    )
+    cited_docs = {c.doc_id for c in first.citations}
+    assert cited_docs
+    follow = assistant.answer(
+        ChatRequest("Why didn't they use it?", conversation_id=first.conversation_id,
+                    filters=Filters(doc_type="board_report"))
+    )
+    # a filter the cited passages do not meet keeps them out of the follow-up
+    assert not {p.chunk.doc_id for p in follow.passages} & cited_docs
