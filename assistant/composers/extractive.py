@@ -53,7 +53,7 @@ _TYPE_PATTERNS = {
         r"^\s*why\b|\bwhat (was|were|is|are) the (main )?reasons?\b|\bfor what reason\b", re.I
     ),
     "who": re.compile(
-        r"^\s*who\b|\bwhich (organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
+        r"^\s*whos?e?\b|\bwhich (organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
         r"|\bwho (leads|chairs|runs|funds|manages|heads)\b",
         re.I,
     ),
@@ -393,13 +393,19 @@ def _counts(sentence: str, focus: tuple[str, ...], window: int = 6, back: int = 
 
 
 @lru_cache(maxsize=65_536)
-def _has_type(text: str, kind: str) -> bool:
+def _has_type(text: str, kind: str, known: frozenset[str] = frozenset()) -> bool:
+    """Whether the sentence has the kind of thing the question asks for. For a place or a
+    person that is a name the question does not already give ("which wards did South Tyneside
+    choose?" is not answered by a sentence whose only name is South Tyneside)."""
     if kind == "number":
         return any(not _YEAR.fullmatch(n.strip()) for n in numbers(text))
     if kind == "date":
         return bool(_YEAR.search(text)) or bool(re.search(r"\b(since|from|in) (19|20)\d\d", text))
     if kind in ("place", "who"):
-        return bool(names(text))
+        return any(
+            any(w.lower() not in known and w.lower() not in _GENERIC for w in re.findall(r"[A-Za-z]+", n))
+            for n in names(text)
+        )
     if kind == "reason":
         return bool(_REASON.search(text))
     return False
@@ -550,6 +556,9 @@ class ExtractiveComposer:
         groups = self._term_groups(question, snap)
         total = sum(w for _, w in groups) or 1.0
         topic = self._topic_terms(question)
+        known = frozenset(
+            w.lower() for n in names(_drop_initial_word(question)) for w in re.findall(r"[A-Za-z]+", n)
+        )
         kinds = answer_types(question)
         needs = Needs.of(question)
         q_vec = self.kb.embed_query(question)
@@ -571,7 +580,7 @@ class ExtractiveComposer:
             )
             cand.similarity = float(sim)
             cand.coverage = (covered + in_context) / total
-            type_score = 1.0 if kinds and any(_has_type(cand.text, k) for k in kinds) else 0.0
+            type_score = 1.0 if kinds and any(_has_type(cand.text, k, known) for k in kinds) else 0.0
             if needs.count_of and _counts(cand.text, needs.count_of, window=2, back=2):
                 type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
             rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))

@@ -137,3 +137,9 @@ def test_carried_passages_obey_the_followups_filters(assistant) -> None:  # type
     )
     # a filter the cited passages do not meet keeps them out of the follow-up
     assert not {p.chunk.doc_id for p in follow.passages} & cited_docs
+
+
+def test_a_place_answer_names_somewhere_the_question_does_not() -> None:
+    known = frozenset(["south", "tyneside"])
+    assert not _has_type("At the time of writing, South Tyneside have three coordinators.", "place", known)
+    assert _has_type("Coordinators were embedded in three wards – Primrose, Biddick and Whitburn.", "place", known)
