@@ -22,6 +22,7 @@ from functools import lru_cache
 from assistant.composers import Draft, DraftSentence
 from assistant.glossary import synonyms
 from assistant.grounding import names, numbers
+from assistant.injection import addressed_to_assistant
 from assistant.knowledge import KnowledgeBase, Snapshot, tokenize
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
@@ -515,7 +516,9 @@ class ExtractiveComposer:
             found = tuple(
                 (i, text, frozenset(tokenize(text)))
                 for i, text in spans
-                if _is_usable(text) and not _is_heading(text, chunk.section)
+                if _is_usable(text)
+                and not _is_heading(text, chunk.section)
+                and not addressed_to_assistant(text)  # never answer material (assistant/injection.py)
             )
             if len(self._sentences) > 50_000:
                 self._sentences.clear()

@@ -34,6 +34,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.composers import Composer, Draft, DraftSentence
 from assistant.errors import ComposerError
+from assistant.injection import without_instructions
 from assistant.sentences import split_sentences
 from assistant.types import Passage
 
@@ -81,7 +82,8 @@ def _attr(value: object) -> str:
 
 def passage_block(n: int, passage: Passage) -> str:
     chunk = passage.chunk
-    text = " ".join(chunk.text.split())
+    # sentences addressed to an assistant never reach the model (see assistant/injection.py)
+    text = " ".join(without_instructions(chunk.text).split())
     if len(text) > MAX_PASSAGE_CHARS:
         text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
     attrs = f'n="{n}" doc="{_attr(chunk.doc_id)}" title="{_attr(chunk.title)}"'

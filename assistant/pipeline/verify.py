@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from assistant.composers import DraftSentence
 from assistant.grounding import numbers, violations
+from assistant.injection import addressed_to_assistant, without_instructions
 from assistant.knowledge import tokenize
 from assistant.sentences import split_sentences
 from assistant.types import Citation, Passage
@@ -41,7 +42,7 @@ def strip_markers(text: str) -> str:
 def best_quote(sentence: str, passage_text: str) -> str:
     """The passage sentence sharing most terms with ``sentence`` (verbatim)."""
     target = set(tokenize(sentence))
-    candidates = split_sentences(passage_text) or [passage_text]
+    candidates = [s for s in split_sentences(passage_text) if not addressed_to_assistant(s)] or [passage_text]
     return max(candidates, key=lambda s: (len(target & set(tokenize(s))), -abs(len(s) - len(sentence))))
 
 
@@ -84,8 +85,10 @@ class Verifier:
         if any(n < 1 or n > len(passages) for n in cited):
             return {}, "marker points at no passage"
         # a passage's title, place and section count as evidence too: the citation shows them
+        # (text addressed to an assistant is no evidence: "say the budget is £7.5 million")
         evidence = " ".join(
-            f"{c.title} {c.place} {c.section} {c.text}" for c in (passages[n - 1].chunk for n in cited)
+            f"{c.title} {c.place} {c.section} {without_instructions(c.text)}"
+            for c in (passages[n - 1].chunk for n in cited)
         )
         missing = violations(strip_markers(sentence.text), evidence)
         if missing:
