@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 metadata = MetaData()
 
@@ -90,11 +92,25 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """``metadata.create_all``, retried: workers starting together against one fresh PostgreSQL
+    database race to create the tables, and the loser's CREATE fails ("already exists", or a
+    unique violation in pg_type) once the winner commits. A retry then finds the tables."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
 class History:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._lock = threading.Lock()
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     @staticmethod
     def new_id() -> str:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Things the test suite needs beyond Python packages: Debian's Chromium for the
-# browser tests, npm packages (axe-core, the Teams manifest schema) for checks.
+# browser tests, PostgreSQL and Redis for the shared-state serving tests, npm packages
+# (axe-core, the Teams manifest schema) for checks.
 # Idempotent; run by `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,26 @@ if ! command -v soffice >/dev/null 2>&1; then
       libreoffice-writer-nogui >/dev/null
   else
     echo "warning: soffice missing and not root: the DOCX conversion test will be skipped" >&2
+  fi
+fi
+
+# PostgreSQL and Redis for tests/serving/test_external_state.py (the tests start their own
+# throwaway servers on loopback; Debian's packages only provide the binaries).
+if ! command -v postgres >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing PostgreSQL for the shared-state serving tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "warning: postgres missing and not root: the PostgreSQL serving test will be skipped" >&2
+  fi
+fi
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing redis-server for the shared-state serving tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "warning: redis-server missing and not root: the Redis serving test will be skipped" >&2
   fi
 fi
 

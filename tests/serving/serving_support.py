@@ -316,3 +316,237 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.25, what: str
                 return last
         time.sleep(interval)
     raise AssertionError(f"{what} not reached within {timeout:.0f}s (last: {last!r})")
+
+
+# --------------------------------------------------------------------------- external state servers
+# A throwaway PostgreSQL cluster and Redis server on loopback, for the tests of shared state
+# between workers (tests/serving/test_external_state.py). Every wait is bounded; stop() ends
+# the server's whole process group (terminate, then kill) and removes its files.
+
+EXTERNAL_START_TIMEOUT_S = 60.0
+
+
+def servers_required() -> bool:
+    """NBHD_SERVERS_REQUIRED=1 (CI): a missing PostgreSQL or Redis is a failure, not a skip."""
+    return os.environ.get("NBHD_SERVERS_REQUIRED") == "1"
+
+
+def find_postgres_bin(name: str) -> str | None:
+    """``postgres``, ``initdb``, ...: next to the ``postgres`` found (so the versions match), else
+    Debian's /usr/lib/postgresql/<newest>/bin, else on PATH."""
+    import glob
+    import shutil
+
+    postgres = shutil.which("postgres")
+    candidates = [str(Path(postgres).resolve().with_name(name))] if postgres else []
+    candidates += sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                         key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()],
+                         reverse=True)
+    found = shutil.which(name)
+    candidates += [found] if found else []
+    return next((c for c in candidates if os.access(c, os.X_OK)), None)
+
+
+def _unprivileged_ids() -> tuple[int, int] | None:
+    """(uid, gid) to run PostgreSQL as when we are root (it refuses to run as root): the
+    ``postgres`` user Debian's package creates, else ``nobody``. None when not root."""
+    import pwd
+
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return entry.pw_uid, entry.pw_gid
+    raise RuntimeError("running as root and neither a 'postgres' nor a 'nobody' user exists")
+
+
+def _stop_group(proc: subprocess.Popen[bytes] | None, first: signal.Signals = signal.SIGTERM) -> None:
+    if proc is None:
+        return
+    for sig in (first, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+            if ServeProcess._wait_group_gone(proc.pid, STOP_TIMEOUT_S):
+                break
+        except subprocess.TimeoutExpired:
+            continue
+    if proc.poll() is None:  # pragma: no cover - last resort
+        proc.kill()
+        proc.wait(timeout=STOP_TIMEOUT_S)
+
+
+class PostgresServer:
+    """A fresh cluster (``initdb``, trust auth for user ``nbhd`` on loopback only) and a
+    ``postgres`` on 127.0.0.1:<port>, with one database. As root it runs as the ``postgres``
+    (or ``nobody``) user, in a directory of its own under the system temp dir (pytest's
+    tmp_path is private to root)."""
+
+    USER = "nbhd"
+
+    def __init__(self, log_path: Path, database: str = "nbhd") -> None:
+        postgres, initdb = find_postgres_bin("postgres"), find_postgres_bin("initdb")
+        if not postgres or not initdb:
+            raise FileNotFoundError("postgres/initdb not found")
+        self.postgres, self.initdb = postgres, initdb
+        self.log_path = log_path
+        self.database = database
+        self.port = free_port()
+        self.ids = _unprivileged_ids()
+        self.base: Path | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return f"postgresql+psycopg://{self.USER}@127.0.0.1:{self.port}/{self.database}"
+
+    def dsn(self, database: str | None = None) -> str:
+        return f"host=127.0.0.1 port={self.port} user={self.USER} dbname={database or self.database}"
+
+    def _popen(self, cmd: list[str], log: Any) -> subprocess.Popen[bytes]:
+        assert self.base is not None
+        kwargs: dict[str, Any] = {}
+        if self.ids is not None:
+            kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                cwd=self.base, env={**os.environ, "LC_ALL": "C"},
+                                start_new_session=True, **kwargs)
+
+    def start(self, timeout: float = EXTERNAL_START_TIMEOUT_S) -> None:
+        import tempfile
+
+        import psycopg
+
+        self.base = Path(tempfile.mkdtemp(prefix="nbhd-pg-"))  # short: the socket path must fit
+        if self.ids is not None:
+            os.chown(self.base, *self.ids)
+        data, sockets = self.base / "data", self.base
+        with self.log_path.open("ab") as log:
+            init = self._popen([self.initdb, "-D", str(data), "-U", self.USER, "--auth=trust",
+                                "-E", "UTF8", "--locale=C", "--no-sync"], log)
+            try:
+                code = init.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _stop_group(init, signal.SIGKILL)
+                raise RuntimeError(f"initdb did not finish within {timeout:.0f}s:\n{self.tail()}") from None
+            if code != 0:
+                raise RuntimeError(f"initdb exited with {code}:\n{self.tail()}")
+            self.proc = self._popen([
+                self.postgres, "-D", str(data), "-p", str(self.port), "-k", str(sockets),
+                "-h", "127.0.0.1",
+                # a test cluster: durability off, enough connections for 2 workers' pools
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                "-c", "max_connections=60",
+            ], log)
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=2, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{self.database}"')
+                return
+            except psycopg.OperationalError as exc:
+                last = exc
+                time.sleep(0.2)
+        raise RuntimeError(f"postgres not ready within {timeout:.0f}s ({last}):\n{self.tail()}")
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.dsn(), connect_timeout=5) as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+    def stop(self) -> None:
+        import shutil
+
+        proc, self.proc = self.proc, None
+        _stop_group(proc, signal.SIGINT)  # SIGINT = PostgreSQL's fast shutdown
+        if self.base is not None:
+            shutil.rmtree(self.base, ignore_errors=True)
+            self.base = None
+
+    def tail(self, n: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+
+class RedisServer:
+    """``redis-server`` on 127.0.0.1:<port>, nothing persisted."""
+
+    def __init__(self, workdir: Path, log_path: Path) -> None:
+        import shutil
+
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise FileNotFoundError("redis-server not found")
+        self.binary = binary
+        self.workdir = workdir
+        self.log_path = log_path
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = EXTERNAL_START_TIMEOUT_S) -> None:
+        import redis
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.workdir)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2) as client:
+                    if client.ping():
+                        return
+            except redis.RedisError as exc:
+                last = exc
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server not ready within {timeout:.0f}s ({last}):\n{self.tail()}")
+
+    def stored_keys(self) -> list[str]:
+        import redis
+
+        with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, decode_responses=True) as client:
+            return sorted(str(k) for k in client.keys("*"))
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        _stop_group(proc)
+
+    def tail(self, n: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+
+def request_with_owner(server: ServeProcess, method: str, path: str, timeout: float = 60,
+                       **kwargs: Any) -> tuple[httpx.Response, int]:
+    """One request over a fresh connection: (response, pid of the worker that served it, from /proc)."""
+    with httpx.Client(timeout=timeout) as client:
+        resp = client.request(method, f"{server.url}{path}", **kwargs)
+        resp.read()
+        # the connection is still open (keep-alive): find the worker holding its server side
+        owner = connection_owner(server.port, client_port(resp), server.pids())
+    assert owner is not None, "no server process holds the connection"
+    return resp, owner
