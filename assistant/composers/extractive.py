@@ -717,6 +717,16 @@ class ExtractiveComposer:
             )
         ):
             chosen.append(follower)
+            # one more that goes on about the same thing ("This is a dedicated resource... This can
+            # include sponsoring local groups...")
+            second = by_pos.get((anchor.passage_no, anchor.index + 2))
+            if (
+                second
+                and _REFERS_BACK.match(follower.text)
+                and _REFERS_BACK.match(second.text)
+                and _same_paragraph(passages[anchor.passage_no - 1], follower, second)
+            ):
+                chosen.append(second)
         return chosen
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[DraftSentence]:

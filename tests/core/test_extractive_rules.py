@@ -143,3 +143,11 @@ def test_a_place_answer_names_somewhere_the_question_does_not() -> None:
     known = frozenset(["south", "tyneside"])
     assert not _has_type("At the time of writing, South Tyneside have three coordinators.", "place", known)
     assert _has_type("Coordinators were embedded in three wards – Primrose, Biddick and Whitburn.", "place", known)
+
+
+@pytest.mark.slow
+def test_a_run_of_sentences_about_the_same_thing_stays_together(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.answer(
+        ChatRequest("What is the NDO's role in Nottingham's ward budgets, and what can the money be spent on?")
+    )
+    assert "allocating" in answer.answer and "brownies" in answer.answer
