@@ -126,6 +126,7 @@ STOPWORDS = frozenset(
     ]
 )
 _WORD = re.compile(r"[a-z0-9£%]+(?:[-'][a-z0-9]+)*")
+_MAY_DEFINE = re.compile(r"\([A-Z][A-Za-z0-9]{1,7}\)")  # the tail glossary.find_definitions needs
 
 
 def stem(word: str) -> str:
@@ -181,20 +182,56 @@ class Snapshot:
 
     @property
     def visible_hashes(self) -> list[str]:
-        return [r.doc_hash for r in self.records.values()]
+        # built once per snapshot (a per-query rebuild is O(documents)); a snapshot is never mutated
+        found: list[str] | None = self.__dict__.get("_visible_hashes")
+        if found is None:
+            found = self.__dict__["_visible_hashes"] = [r.doc_hash for r in self.records.values()]
+        return found
+
+    def cached_mask(self, key: object, build: Any) -> np.ndarray[Any, Any] | None:
+        """A filter mask over ``chunks``, built once per snapshot and key; None when it keeps
+        every chunk (so lexical scoring can skip it). ``build()`` makes the boolean array."""
+        masks: dict[object, np.ndarray[Any, Any] | None] = self.__dict__.setdefault("_masks", {})
+        if key in masks:
+            return masks[key]
+        mask = np.asarray(build(), dtype=bool)
+        found = None if bool(mask.all()) else mask
+        if len(masks) > 256:
+            masks.clear()
+        masks[key] = found
+        return found
 
     def lexical(
         self, terms: Sequence[str], k: int, mask: np.ndarray[Any, Any] | None = None
     ) -> list[tuple[int, float]]:
         if not self.chunks or not terms:
             return []
-        scores = np.asarray(self.bm25.get_scores(list(terms)), dtype=np.float32)
+        scores = self._bm25_scores(list(terms))
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         ranked = sorted(((int(i), float(scores[i])) for i in top if scores[i] > 0), key=lambda p: -p[1])
         return ranked
+
+    def _bm25_scores(self, terms: list[str]) -> np.ndarray[Any, Any]:
+        """``bm25.get_scores(terms)``, the same sums in the same order, without ``np.add.at``
+        (unbuffered and slow; a term's postings name each chunk once, so a plain fancy-index
+        add is exact). At 100k chunks a query's common terms have ~10^5 postings."""
+        bm25 = self.bm25
+        index = getattr(bm25, "scores", None)
+        if not isinstance(index, dict) or not {"data", "indices", "indptr", "num_docs"} <= index.keys():
+            return np.asarray(bm25.get_scores(terms), dtype=np.float32)  # another bm25s layout
+        vocab = bm25.vocab_dict
+        ids = np.asarray([vocab[t] for t in terms if t in vocab], dtype=np.dtype(bm25.int_dtype))
+        data, indices, indptr = index["data"], index["indices"], index["indptr"]
+        scores = np.zeros(index["num_docs"], dtype=np.dtype(bm25.dtype))
+        for tid in ids:
+            start, end = indptr[tid], indptr[tid + 1]
+            scores[indices[start:end]] += data[start:end]
+        if getattr(bm25, "nonoccurrence_array", None) is not None:
+            scores += bm25.nonoccurrence_array[ids].sum()
+        return np.asarray(scores, dtype=np.float32)
 
 
 def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: str) -> Snapshot:
@@ -212,7 +249,9 @@ def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: s
     for terms in tokens:
         for term in set(terms):
             doc_freq[term] = doc_freq.get(term, 0) + 1
-    glossary = Glossary.build(c.text for c in chunks)
+    # Only texts with a "(ACRONYM)" can hold a definition; the definition regex costs ~2 ms a
+    # chunk to rule out the rest (~85% of them), which was most of a 10k-chunk build.
+    glossary = Glossary.build(c.text for c in chunks if _MAY_DEFINE.search(c.text))
     return Snapshot(
         version=version, records=records, chunks=chunks, bm25=bm25, glossary=glossary, doc_freq=doc_freq
     )
@@ -265,12 +304,24 @@ class KnowledgeBase:
             return np.stack([known[t] for t in texts])
         missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
         if missing:
-            for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
-                self._sentence_cache[text] = vec
-            if len(self._sentence_cache) > 200_000:
+            if len(self._sentence_cache) + len(missing) > 200_000:
                 self._sentence_cache.clear()
-                return self.embedder.embed(list(texts))
+                missing = list(dict.fromkeys(texts))
+            self._sentence_cache.update(self._embed_by_length(missing))
         return np.stack([self._sentence_cache[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    SENTENCE_BATCH = 8
+
+    def _embed_by_length(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+        """Embed in small batches of similar length: a batch is padded to its longest text, so
+        one 64-sentence batch with a 70-token sentence costs ~3x the tokens it holds (an
+        answer's ~50 sentences took 1.6 s of CPU that way, 0.56 s sorted in batches of 8)."""
+        ordered = sorted(dict.fromkeys(texts), key=len)
+        out: dict[str, np.ndarray[Any, Any]] = {}
+        for i in range(0, len(ordered), self.SENTENCE_BATCH):
+            part = ordered[i : i + self.SENTENCE_BATCH]
+            out.update(zip(part, self.embedder.embed(part), strict=True))
+        return out
 
     def snapshot(self, force: bool = False) -> Snapshot:
         now = time.monotonic()
@@ -306,7 +357,7 @@ class KnowledgeBase:
 
             sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
             if sentences:
-                snap.sentence_vectors = dict(zip(sentences, self.embedder.embed(sentences), strict=True))
+                snap.sentence_vectors = self._embed_by_length(sentences)
         log.info(
             "built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started
         )

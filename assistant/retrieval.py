@@ -42,6 +42,7 @@ def store_where(snap: Snapshot, filters: Filters, groups: tuple[str, ...]) -> li
 
 
 def lexical_mask(snap: Snapshot, filters: Filters, groups: tuple[str, ...]) -> np.ndarray[Any, Any]:
+    """Which of the snapshot's chunks the filters and the caller's audiences allow."""
     mask = np.isin(snap.audience, list(groups))
     if filters.place:
         mask &= snap.place == filters.place.lower()
@@ -72,11 +73,19 @@ def diversify(
     chosen: list[Passage] = []
     held: list[Passage] = []
     terms_of = terms_of or (lambda chunk: frozenset(tokenize(chunk.text)))
-    terms = {p.chunk.id: terms_of(p.chunk) for p in candidates}
+    terms: dict[str, frozenset[str]] = {}  # only for the candidates looked at (usually a few of ~80)
+
+    def terms_for(chunk: Chunk) -> frozenset[str]:
+        found = terms.get(chunk.id)
+        if found is None:
+            found = terms[chunk.id] = terms_of(chunk)
+        return found
+
     for p in candidates:
         if len(chosen) >= k:
             break
-        if any(_jaccard(terms[p.chunk.id], terms[q.chunk.id]) >= dup_threshold for q in chosen):
+        mine = terms_for(p.chunk)
+        if any(_jaccard(mine, terms_for(q.chunk)) >= dup_threshold for q in chosen):
             continue
         if sum(1 for q in chosen if q.chunk.doc_id == p.chunk.doc_id) >= per_doc:
             held.append(p)
@@ -103,7 +112,11 @@ class Retriever:
         dense = self.kb.index.query_visible(
             self.kb.embed_query(expanded), self.pool, snap.visible_hashes, where
         )
-        lexical = snap.lexical(tokenize(expanded), self.pool, lexical_mask(snap, query.filters, query.groups))
+        mask = snap.cached_mask(
+            ("lexical", query.filters, query.groups),
+            lambda: lexical_mask(snap, query.filters, query.groups),
+        )  # O(chunks) to build, so once per snapshot and filter; None when it keeps everything
+        lexical = snap.lexical(tokenize(expanded), self.pool, mask)
         return diversify(fuse(snap, dense, lexical), k, terms_of=snap.terms)
 
 
