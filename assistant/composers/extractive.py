@@ -506,6 +506,10 @@ class ExtractiveComposer:
         years = [n for n in needs.numbers if _YEAR.fullmatch(n)]
         return all(_YEAR.fullmatch(n) for n in given) and (not years or len(given) < len(years))
 
+    def query_texts(self, question: str) -> list[str]:
+        """The texts ``compose`` embeds: the question, and the question without its names."""
+        return [question, _focus_question(question)]
+
     # --- scoring
     def _sentences_of(self, passage: Passage) -> tuple[tuple[int, str, frozenset[str]], ...]:
         """The passage's answerable sentences (index, text, terms); computed once per chunk."""

@@ -97,6 +97,11 @@ class AnswerPipeline:
 
     def retrieve(self, ctx: AnswerContext) -> None:
         query = Query(ctx.standalone, ctx.request.filters, ctx.request.groups)
+        # every query vector this answer needs, retrieval's and the composer's, in one batch
+        composer_texts = getattr(self.composer, "query_texts", None)
+        self.kb.embed_queries(
+            [*self.retriever.query_texts(query), *(composer_texts(ctx.standalone) if composer_texts else [])]
+        )
         ctx.passages = self.retriever.retrieve(query, k=self.settings.top_k)
         ctx.passages += self._carried(ctx, query)
         if not ctx.passages:
