@@ -161,6 +161,19 @@ def _pattern(alias: str) -> tuple[re.Pattern[str], bool]:
     return re.compile(rf"(?<![a-z0-9]){re.escape(norm)}(?:s|es)?(?![a-z0-9])"), False
 
 
+def _needle(alias: str) -> str:
+    """A literal every match of ``_pattern(alias)`` contains (a cheap ``in`` test before the regex)."""
+    if _is_acronym(alias):
+        return alias[:-1] if alias.endswith("s") and alias[:-1].isupper() else alias
+    norm = normalise(alias)
+    return re.sub(r"s$", "", norm) if not norm.endswith("ss") else norm
+
+
+def _matcher(alias: str) -> tuple[re.Pattern[str], bool, str]:
+    pat, raw = _pattern(alias)
+    return pat, raw, _needle(alias)
+
+
 @dataclass
 class Approach:
     key: str
@@ -173,13 +186,18 @@ class Approach:
     doc_ids: list[str] = field(default_factory=list)
     context_aliases: list[str] = field(default_factory=list)
     docs: list[str] = field(default_factory=list)
-    patterns: list[tuple[re.Pattern[str], bool]] = field(default_factory=list, repr=False)
-    context_patterns: list[tuple[re.Pattern[str], bool]] = field(default_factory=list, repr=False)
+    # (pattern, on raw text, a literal every match contains)
+    patterns: list[tuple[re.Pattern[str], bool, str]] = field(default_factory=list, repr=False)
+    context_patterns: list[tuple[re.Pattern[str], bool, str]] = field(default_factory=list, repr=False)
 
     def named_in(self, text: str, norm: str | None = None, *, context: bool = False) -> bool:
         norm = normalise(text) if norm is None else norm
-        pats = self.patterns + (self.context_patterns if context else [])
-        return any(p.search(text if raw else norm) for p, raw in pats)
+        pats = self.patterns + self.context_patterns if context else self.patterns
+        for p, raw, needle in pats:
+            hay = text if raw else norm
+            if needle in hay and p.search(hay):
+                return True
+        return False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -264,21 +282,29 @@ def build_catalogue(snap: Snapshot) -> Catalogue:
             context_aliases=list(seed.context_aliases),
             docs=list(seed.docs),
         )
-        a.patterns = [_pattern(x) for x in (seed.name, *seed.aliases)]
-        a.context_patterns = [_pattern(x) for x in seed.context_aliases]
+        a.patterns = [_matcher(x) for x in (seed.name, *seed.aliases)]
+        a.context_patterns = [_matcher(x) for x in seed.context_aliases]
         approaches.append(a)
-    kept: list[Approach] = []
-    for a in approaches:
-        in_text = False
-        for chunk in snap.chunks:
-            text_hit = a.named_in(chunk.text)
-            if text_hit or a.named_in(chunk.section, context=True):
-                a.chunk_ids.append(chunk.id)
-                if chunk.doc_id not in a.doc_ids:
-                    a.doc_ids.append(chunk.doc_id)
-            in_text = in_text or text_hit
-        if in_text:  # verified against the index: the name really occurs in the corpus
-            kept.append(a)
+    in_text = {a.key: False for a in approaches}
+    doc_sets: dict[str, set[str]] = {a.key: set() for a in approaches}
+    # each chunk's text and section normalised once (not once per approach)
+    for chunk in snap.chunks:
+        norm = normalise(chunk.text)
+        section_norm: str | None = None
+        for a in approaches:
+            text_hit = a.named_in(chunk.text, norm)
+            if not text_hit:
+                if section_norm is None:
+                    section_norm = normalise(chunk.section)
+                if not a.named_in(chunk.section, section_norm, context=True):
+                    continue
+            a.chunk_ids.append(chunk.id)
+            if chunk.doc_id not in doc_sets[a.key]:
+                doc_sets[a.key].add(chunk.doc_id)
+                a.doc_ids.append(chunk.doc_id)
+            in_text[a.key] = in_text[a.key] or text_hit
+    # verified against the index: the name really occurs in the corpus
+    kept = [a for a in approaches if in_text[a.key]]
     return Catalogue(kept, snap.version)
 
 

@@ -20,7 +20,7 @@ from assistant.catalogue import Approach, Catalogue, catalogue_for, chunks_of
 from assistant.composers import DraftSentence
 from assistant.composers.extractive import _is_heading, _is_usable
 from assistant.errors import AssistantError
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge import KnowledgeBase, Snapshot, tokenize
 from assistant.pipeline.verify import Verifier
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
@@ -283,19 +283,65 @@ def _query_vec(kb: KnowledgeBase, text: str) -> np.ndarray[Any, Any]:
     return _QVEC[key]
 
 
-def approach_sentences(
-    kb: KnowledgeBase, cat: Catalogue, approach: Approach, groups: tuple[str, ...]
-) -> list[Owned]:
-    snap = kb.snapshot()
+# Work per comparison is bounded, so it does not grow with the corpus: an approach named in
+# thousands of chunks (a large corpus) is read through its best-ranked passages for each
+# dimension, and only the sentences most on-topic lexically are embedded on the fly (about
+# 10 ms each on 2 cores). Sentences whose vectors the snapshot precomputed (corpora up to
+# knowledge.PRECOMPUTE_SENTENCES_UP_TO chunks) cost nothing and are all kept. The bundled
+# corpus has at most 36 passages per approach, under MAX_PASSAGES.
+MAX_PASSAGES = 48  # per approach
+PASSAGES_PER_DIMENSION = 6  # the BM25 top passages (within the approach's) for each dimension
+MAX_SENTENCES = 45  # embedded on the fly per approach
+SENTENCES_PER_DIMENSION = 5  # the lexically best candidates for each dimension
+
+
+def approach_chunks(
+    snap: Snapshot,
+    approach: Approach,
+    groups: tuple[str, ...],
+    queries: tuple[str, ...] | None = None,
+    limit: int = MAX_PASSAGES,
+    per_query: int = PASSAGES_PER_DIMENSION,
+) -> list[Chunk]:
+    """The passages about ``approach`` visible to ``groups``, in index order. When there are more
+    than ``limit``, only the union of the BM25 top ``per_query`` among them for each query
+    (default: one per comparison dimension, with the approach's names) is kept."""
     chunks = chunks_of(snap, approach)
     if approach.docs:
         known = {c.id for c in chunks}
         chunks += [c for c in snap.chunks if c.doc_id in approach.docs and c.id not in known]
+    chunks = [c for c in chunks if c.audience in groups]
+    if len(chunks) <= limit:
+        return chunks
+    pos = snap.positions
+    mask = np.zeros(len(snap.chunks), dtype=bool)
+    mask[[pos[c.id] for c in chunks]] = True
+    names = " ".join([approach.name, *approach.aliases])
+    keep: dict[int, float] = {}
+    for query in queries or tuple(d.query for d in DIMENSIONS):
+        for rank, (i, _score) in enumerate(snap.lexical(tokenize(f"{query} {names}"), per_query, mask)):
+            keep[i] = min(keep.get(i, rank), rank)
+    if len(keep) < limit:  # top up with the passages that name the approach most strongly
+        for i, _score in snap.lexical(tokenize(names), limit, mask):
+            keep.setdefault(i, per_query)
+            if len(keep) >= limit:
+                break
+    best = sorted(keep, key=lambda i: (keep[i], i))[:limit]
+    return [snap.chunks[i] for i in sorted(best)]
+
+
+def approach_sentences(
+    kb: KnowledgeBase,
+    cat: Catalogue,
+    approach: Approach,
+    groups: tuple[str, ...],
+    queries: tuple[str, ...] | None = None,
+) -> list[Owned]:
+    snap = kb.snapshot()
+    chunks = approach_chunks(snap, approach, groups, queries)
     out = []
     seen: set[str] = set()  # overlapping chunks repeat sentences
     for chunk in chunks:
-        if chunk.audience not in groups:
-            continue
         for s in owned_sentences(cat, chunk):
             key = " ".join(s.text.split())
             if (
@@ -308,6 +354,47 @@ def approach_sentences(
                 seen.add(key)
                 out.append(s)
     return out
+
+
+def candidate_sentences(
+    snap: Snapshot,
+    sentences: list[Owned],
+    limit: int = MAX_SENTENCES,
+    per_dimension: int = SENTENCES_PER_DIMENSION,
+) -> tuple[list[Owned], list[dict[str, int]]]:
+    """The sentences worth embedding (in their order) and their cue hits per dimension.
+
+    A sentence on no dimension's cue can fill no cell, so it is dropped. When more than
+    ``limit`` would have to be embedded (vectors not precomputed in the snapshot: on a small
+    corpus only the few table or bullet pieces split out of a sentence), the union
+    of each dimension's lexically best ``per_dimension`` is kept (cue hits, then IDF-weighted
+    coverage of the dimension's query terms), so every cell keeps candidates."""
+    kept: list[Owned] = []
+    hits_of: list[dict[str, int]] = []
+    for s in sentences:
+        hits = {d.key: len(d.cue.findall(s.text)) for d in DIMENSIONS}
+        if any(hits.values()):
+            kept.append(s)
+            hits_of.append(hits)
+    known = snap.sentence_vectors
+    if len(kept) <= limit or sum(s.text not in known for s in kept) <= limit:
+        return kept, hits_of
+    terms = [frozenset(tokenize(s.text)) for s in kept]
+    chosen: dict[int, int] = {}
+    for d in DIMENSIONS:
+        weights = {t: snap.idf(t) for t in set(tokenize(d.query))}
+        total = sum(weights.values()) or 1.0
+
+        scored = [
+            (min(hits_of[i][d.key], 3) + sum(w for t, w in weights.items() if t in terms[i]) / total, i)
+            for i in range(len(kept))
+            if hits_of[i][d.key]
+        ]
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        for rank, (_score, i) in enumerate(scored[:per_dimension]):
+            chosen[i] = min(chosen.get(i, rank), rank)
+    best = sorted(sorted(chosen, key=lambda i: (chosen[i], i))[:limit])
+    return [kept[i] for i in best], [hits_of[i] for i in best]
 
 
 def compare(
@@ -336,7 +423,7 @@ def compare(
     columns: dict[str, dict[str, Cell]] = {}
     picked_first: dict[str, dict[str, tuple[str, Chunk]]] = {}
     for a in approaches:
-        sentences = approach_sentences(kb, cat, a, groups)
+        sentences, hits_of = candidate_sentences(kb.snapshot(), approach_sentences(kb, cat, a, groups))
         columns[a.key] = {}
         picked_first[a.key] = {}
         sims = kb.embed_sentences([s.text for s in sentences]) if sentences else np.zeros((0, 384))
@@ -344,7 +431,7 @@ def compare(
         pairs = []
         for d in DIMENSIONS:
             for i, (s, vec) in enumerate(zip(sentences, sims, strict=True)):
-                hits = len(d.cue.findall(s.text))
+                hits = hits_of[i][d.key]
                 if not hits:
                     continue
                 bonus = 0.08 if d.key == "where_when" and re.search(r"\b(19|20)\d\d\b", s.text) else 0.0

@@ -1,0 +1,86 @@
+"""Compare/plan work is bounded (scale): passages per approach, sentences embedded per request."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from assistant.catalogue import catalogue_for, chunks_of
+from assistant.composers import compare as cmp
+from assistant.features import compare_for, verifier_for
+
+
+def test_named_in_prefilter_matches_the_regexes(assistant):  # type: ignore[no-untyped-def]
+    """The literal pre-check never changes what a pattern finds."""
+    from assistant.catalogue import normalise
+
+    cat = catalogue_for(assistant.kb)
+    for chunk in assistant.kb.snapshot().chunks:
+        for text in (chunk.text, chunk.section):
+            norm = normalise(text)
+            for a in cat:
+                slow = any(p.search(text if raw else norm) for p, raw, _ in a.patterns + a.context_patterns)
+                assert a.named_in(text, norm, context=True) == slow
+
+
+def test_bundled_corpus_is_under_the_passage_cap(assistant):  # type: ignore[no-untyped-def]
+    snap = assistant.kb.snapshot()
+    for a in catalogue_for(assistant.kb):
+        full = cmp.approach_chunks(snap, a, ("public",), limit=10**9)
+        assert cmp.approach_chunks(snap, a, ("public",)) == full
+
+
+def test_passage_cap_keeps_best_ranked_in_index_order(assistant):  # type: ignore[no-untyped-def]
+    snap = assistant.kb.snapshot()
+    a = catalogue_for(assistant.kb).resolve("Neighbourhood management")
+    assert a is not None and len(chunks_of(snap, a)) > 10
+    capped = cmp.approach_chunks(snap, a, ("public",), limit=10, per_query=2)
+    full = cmp.approach_chunks(snap, a, ("public",), limit=10**9)
+    assert 0 < len(capped) <= 10
+    assert set(c.id for c in capped) <= set(c.id for c in full)
+    order = [snap.positions[c.id] for c in capped]
+    assert order == sorted(order)
+
+
+def test_sentence_cap_applies_when_vectors_are_not_precomputed(assistant):  # type: ignore[no-untyped-def]
+    kb = assistant.kb
+    snap = kb.snapshot()
+    cat = catalogue_for(kb)
+    a = cat.resolve("Neighbourhood management")
+    sentences = cmp.approach_sentences(kb, cat, a, ("public",))
+    everything, _ = cmp.candidate_sentences(snap, sentences, limit=10**9)
+    assert len(everything) > 20
+    # precomputed vectors (small corpus): only a few pieces to embed, so no cap
+    unknown = sum(s.text not in snap.sentence_vectors for s in everything)
+    assert len(cmp.candidate_sentences(snap, sentences, limit=max(unknown, 20))[0]) == len(everything)
+    cold = dataclasses.replace(snap, sentence_vectors={})
+    kept, hits = cmp.candidate_sentences(cold, sentences, limit=20, per_dimension=3)
+    assert 0 < len(kept) <= 20
+    assert [s for s in everything if s in kept] == kept  # order kept
+    for d in cmp.DIMENSIONS:  # every dimension with candidates keeps some
+        if any(h[d.key] for h in cmp.candidate_sentences(snap, sentences, limit=10**9)[1]):
+            assert any(h[d.key] for h in hits)
+
+
+def test_compare_embeds_a_bounded_number_of_sentences(assistant, monkeypatch):  # type: ignore[no-untyped-def]
+    kb = assistant.kb
+    snap = kb.snapshot()
+    cold = dataclasses.replace(snap, sentence_vectors={})
+    monkeypatch.setattr(
+        cmp,
+        "candidate_sentences",
+        lambda _snap, s, limit=12, per_dimension=2, f=cmp.candidate_sentences: f(
+            cold, s, limit, per_dimension
+        ),
+    )
+    sizes: list[int] = []
+    real = kb.embed_sentences
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        sizes.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(kb, "embed_sentences", counting)
+    data = cmp.compare(kb, assistant.retriever, verifier_for(assistant), ["nm", "LAC"]).to_json()
+    assert sizes and max(sizes) <= 12
+    assert any(c["stated"] for row in data["rows"] for c in row["cells"])
+    assert compare_for(assistant, ["nm", "LAC"])["rows"]  # the uncapped path still works
