@@ -480,7 +480,8 @@ def plot(rows: list[dict[str, object]], path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    ok = [r for r in rows if isinstance(r.get("retrieval_p95_ms"), int | float)]
+    # a --query-only row without an earlier ingest row in the same output has no chunk count
+    ok = [r for r in rows if isinstance(r.get("retrieval_p95_ms"), int | float) and "chunks" in r]
     from matplotlib.ticker import ScalarFormatter
 
     fig, grid = plt.subplots(2, 2, figsize=(14, 9.5))
