@@ -46,6 +46,7 @@ class Stop(Exception):
 
 
 CARRIED_CITATIONS = 2  # of the previous answer's citations, how many a follow-up carries
+CARRIED_AFTER = 1  # and how many passages after each (2 was tried: no follow-up gained)
 
 
 @dataclass
@@ -122,7 +123,7 @@ class AnswerPipeline:
             if at is None:
                 continue
             cited = snap.chunks[at]
-            for pos in (at, at + 1):  # the snapshot keeps each document's chunks in order
+            for pos in range(at, at + 1 + CARRIED_AFTER):  # the snapshot keeps documents in order
                 if pos >= len(snap.chunks) or not allowed[pos]:
                     continue
                 chunk = snap.chunks[pos]
