@@ -50,6 +50,7 @@ _TYPE_PATTERNS = {
         r"towns?|districts?|boroughs?)\b",
         re.I,
     ),
+    "definition": re.compile(r"\bstands? for\b|\bshort for\b|\bacronym\b", re.I),
     "reason": re.compile(
         r"^\s*why\b|\bwhat (was|were|is|are) the (main )?reasons?\b|\bfor what reason\b", re.I
     ),
@@ -409,6 +410,9 @@ def _has_type(text: str, kind: str, known: frozenset[str] = frozenset()) -> bool
         )
     if kind == "reason":
         return bool(_REASON.search(text))
+    if kind == "definition":  # "the Empowering People in Communities (EPiC) programme" for EPiC
+        defined = re.findall(r"\w \(([A-Z][A-Za-z0-9]{1,7})\)", text)
+        return any(a.lower() in known or a.lower().removesuffix("s") in known for a in defined)
     return False
 
 

@@ -151,3 +151,11 @@ def test_a_run_of_sentences_about_the_same_thing_stays_together(assistant) -> No
         ChatRequest("What is the NDO's role in Nottingham's ward budgets, and what can the money be spent on?")
     )
     assert "allocating" in answer.answer and "brownies" in answer.answer
+
+
+def test_a_definition_answers_what_an_acronym_stands_for() -> None:
+    known = frozenset(["epic"])
+    assert _has_type("Their approach is the Empowering People in Communities (EPiC) programme.", "definition", known)
+    assert not _has_type("In the areas EPiC targets, it provides community budgets.", "definition", known)
+    assert not _has_type("Each team has a Neighbourhood Development Officer (NDO).", "definition", known)
+    assert _has_type("The city has 20 Neighbourhood Action Teams (NATs).", "definition", frozenset(["nat"]))
