@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -262,34 +261,6 @@ def test_injections_never_become_answers(clean: Assistant, hostile: Assistant) -
 
 
 # --------------------------------------------------------------------------- LLM composer (SmolLM2)
-
-
-@pytest.fixture(scope="module")
-def llm_base_url() -> Iterator[str]:
-    """As tests/llm/test_llm_real_model.py: NBHD_LLM_BASE_URL, else scripts/llm-server.sh (stopped after
-    if this fixture started it); skips only when the server cannot be built, fails with NBHD_LLM_REQUIRED=1."""
-    import importlib.util
-    import os
-    import subprocess
-
-    preset = os.environ.get("NBHD_LLM_BASE_URL")
-    if preset:
-        yield preset
-        return
-    skip = pytest.fail if os.environ.get("NBHD_LLM_REQUIRED") == "1" else pytest.skip
-    if importlib.util.find_spec("llama_cpp") is None:
-        skip("llama_cpp is not installed: run scripts/llm-server.sh (builds llama-cpp-python[server])")
-    script = ROOT / "scripts" / "llm-server.sh"
-    env = {**os.environ, "NBHD_LLM_PORT": os.environ.get("NBHD_LLM_PORT", "8765")}
-    already = subprocess.run(["bash", str(script), "status"], env=env, capture_output=True).returncode == 0
-    started = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True, timeout=900)
-    if started.returncode != 0:
-        skip(f"scripts/llm-server.sh failed: {started.stderr.strip()[-500:]}")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        if not already:
-            subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, timeout=60)
 
 
 def llm_assistant(settings: Settings, base_url: str, db: Path) -> Assistant:

@@ -10,9 +10,6 @@ whatever it writes, and that the guarantee was exercised.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +18,7 @@ from assistant.chat import Assistant, build_assistant
 from assistant.composers import Draft, DraftSentence
 from assistant.composers.extractive import ExtractiveComposer
 from assistant.composers.llm import LLMComposer
-from assistant.config import ROOT, Settings
+from assistant.config import Settings
 from assistant.grounding import violations
 from assistant.knowledge import KnowledgeBase
 from assistant.pipeline.verify import Verifier, markers, strip_markers
@@ -31,40 +28,11 @@ from assistant.types import Answer, ChatRequest, Chunk, Passage, Status
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.integration]
 
-SCRIPT = ROOT / "scripts" / "llm-server.sh"
 BUDGET_QUESTIONS = [
     "What was the total annual budget for Nottingham's Neighbourhood Action Teams, in pounds?",
     "How much money did Newcastle spend on EPiC each year?",
     "What is the budget of the Big Local programme per area?",
 ]
-
-
-@pytest.fixture(scope="session")
-def llm_base_url() -> Iterator[str]:
-    preset = os.environ.get("NBHD_LLM_BASE_URL")
-    if preset:
-        yield preset
-        return
-    # NBHD_LLM_REQUIRED=1 (CI): a missing server is a failure, not a skip
-    skip = pytest.fail if os.environ.get("NBHD_LLM_REQUIRED") == "1" else pytest.skip
-    if importlib.util.find_spec("llama_cpp") is None:
-        skip("llama_cpp is not installed: run scripts/llm-server.sh (builds llama-cpp-python[server])")
-    port = os.environ.get("NBHD_LLM_PORT", "8765")
-    env = {**os.environ, "NBHD_LLM_PORT": port}
-    already = (
-        subprocess.run(["bash", str(SCRIPT), "status"], env=env, capture_output=True, text=True).returncode
-        == 0
-    )
-    started = subprocess.run(
-        ["bash", str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=900
-    )
-    if started.returncode != 0:
-        skip(f"scripts/llm-server.sh failed: {started.stderr.strip()[-500:]}")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        if not already:
-            subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=60)
 
 
 @pytest.fixture(scope="session")

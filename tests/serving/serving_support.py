@@ -141,22 +141,7 @@ class ServeProcess:
     def stop(self) -> None:
         """Terminate the group (graceful), then kill whatever is left. Bounded."""
         proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=STOP_TIMEOUT_S)
-                if self._wait_group_gone(proc.pid, STOP_TIMEOUT_S):
-                    break
-            except subprocess.TimeoutExpired:
-                continue
-        if proc.poll() is None:  # pragma: no cover - last resort
-            proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT_S)
+        _stop_group(proc)
 
     @staticmethod
     def _wait_group_gone(pgid: int, timeout: float = STOP_TIMEOUT_S) -> bool:
@@ -550,3 +535,42 @@ def request_with_owner(server: ServeProcess, method: str, path: str, timeout: fl
         owner = connection_owner(server.port, client_port(resp), server.pids())
     assert owner is not None, "no server process holds the connection"
     return resp, owner
+
+
+def chat_with_owner(server: ServeProcess, message: str, conversation_id: str | None = None
+                    ) -> tuple[dict[str, Any], int]:
+    """One chat over a fresh connection: (answer JSON, pid of the worker that served it)."""
+    body: dict[str, Any] = {"message": message}
+    if conversation_id:
+        body["conversation_id"] = conversation_id
+    resp, owner = request_with_owner(server, "POST", "/api/chat", json=body)
+    assert resp.status_code == 200, resp.text
+    return resp.json(), owner
+
+
+def follow_up_pairs(server: ServeProcess, min_pairs: int, max_pairs: int) -> list[tuple[str, str, int, int]]:
+    """QUESTION then FOLLOW_UP in one conversation, each on a fresh connection, repeated (at most
+    ``max_pairs`` times) until at least ``min_pairs`` are done, both workers have served and a
+    follow-up went to the other worker. Every follow-up must be rewritten with the earlier topic.
+    Returns (conversation_id, first answer_id, first worker pid, follow-up worker pid) per pair."""
+    pairs: list[tuple[str, str, int, int]] = []
+    while len(pairs) < max_pairs:
+        first, first_pid = chat_with_owner(server, QUESTION)
+        assert first["status"] == "answered", first
+        cid = first["conversation_id"]
+
+        follow, follow_pid = chat_with_owner(server, FOLLOW_UP, cid)
+        assert follow["conversation_id"] == cid
+        assert follow["status"] in ("answered", "partial"), follow
+        standalone = follow["standalone_question"]
+        # the follow-up was rewritten with the earlier question's topic, read from shared history
+        assert standalone.startswith(FOLLOW_UP) and standalone != FOLLOW_UP, standalone
+        assert all(word in standalone for word in TOPIC_WORDS), standalone
+        assert follow["citations"], follow
+        pairs.append((cid, first["answer_id"], first_pid, follow_pid))
+
+        workers = {p for *_, a, b in pairs for p in (a, b)}
+        crossed = any(a != b for *_, a, b in pairs)
+        if len(pairs) >= min_pairs and len(workers) == 2 and crossed:
+            break
+    return pairs

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from serving_support import (
@@ -29,6 +28,7 @@ from serving_support import (
     RedisServer,
     ServeProcess,
     find_postgres_bin,
+    follow_up_pairs,
     request_with_owner,
     servers_required,
 )
@@ -76,15 +76,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def _chat(server: ServeProcess, message: str, conversation_id: str | None = None) -> tuple[dict[str, Any], int]:
-    body: dict[str, Any] = {"message": message}
-    if conversation_id:
-        body["conversation_id"] = conversation_id
-    resp, owner = request_with_owner(server, "POST", "/api/chat", json=body)
-    assert resp.status_code == 200, resp.text
-    return resp.json(), owner
-
-
 # --------------------------------------------------------------------------- PostgreSQL
 
 
@@ -94,23 +85,7 @@ def test_history_and_feedback_in_postgresql_across_two_workers(
     data_dir = data_dir_copy()
     server = serve(data_dir, workers=2, database_url=postgres.sqlalchemy_url)
 
-    pairs: list[tuple[str, str, int, int]] = []  # (conversation_id, answer_id, first worker, follow-up worker)
-    while len(pairs) < MAX_PAIRS:
-        first, first_pid = _chat(server, QUESTION)
-        assert first["status"] == "answered", first
-        cid = first["conversation_id"]
-
-        follow, follow_pid = _chat(server, FOLLOW_UP, cid)
-        assert follow["conversation_id"] == cid
-        assert follow["status"] in ("answered", "partial"), follow
-        standalone = follow["standalone_question"]
-        # rewritten with the earlier question's topic, read back from PostgreSQL
-        assert standalone.startswith(FOLLOW_UP) and standalone != FOLLOW_UP, standalone
-        assert all(word in standalone for word in TOPIC_WORDS), standalone
-        assert follow["citations"], follow
-        pairs.append((cid, first["answer_id"], first_pid, follow_pid))
-        if len({p for *_, a, b in pairs for p in (a, b)}) == 2 and any(a != b for *_, a, b in pairs):
-            break
+    pairs = follow_up_pairs(server, 1, MAX_PAIRS)
 
     workers = {p for *_, a, b in pairs for p in (a, b)}
     assert server.pgid not in workers, "the supervisor itself should not serve requests"
