@@ -160,6 +160,17 @@ async def throughput(url: str, qs: list[str], clients: int, seconds: float) -> d
             "p95_s": pct(latencies, 95)}
 
 
+def stop_server(proc: subprocess.Popen[bytes] | None) -> None:
+    """Terminate the server this bench started (bounded), then kill it if it lingers."""
+    if proc is None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="benchmark this running server instead of starting one")
@@ -210,12 +221,7 @@ def main() -> None:
                           "errors": sum(result["errors"].values()) if isinstance(result["errors"], dict) else 0,
                           "clients": args.clients, "workers": args.workers if proc else None}))
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_server(proc)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import ensure_index, free_port, serve_command, wait_ready  # noqa: E402
+from bench_http import ensure_index, free_port, serve_command, stop_server, wait_ready  # noqa: E402
 
 ENDPOINTS = ("chat", "chat_followup", "compare", "sources", "chat_stream")
 COMPARE_SETS = (["LAC", "NAT"], ["NAT", "EPiC"], ["LAC", "NAT", "EPiC"], ["NAT", "Derby neighbourhood officer"],
@@ -441,12 +441,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rep = asyncio.run(run_load(url, args.users, args.seconds, timeout=args.timeout, grace=args.grace,
                                    p_compare=args.p_compare, p_stream=args.p_stream, seed=args.seed))
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_server(proc)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
