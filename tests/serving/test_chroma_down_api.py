@@ -33,16 +33,8 @@ RECOVER_TIMEOUT_S = 60.0
 
 @pytest.fixture
 def chroma(tmp_path: Path) -> Iterator[Any]:
-    helpers = load_store_helpers()
-    server = helpers.ChromaServer(tmp_path / "chroma")
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        pytest.fail(f"could not start `chroma run`: {exc}")
-    try:
+    with load_store_helpers().running_chroma(tmp_path / "chroma") as server:
         yield server
-    finally:
-        server.stop()
 
 
 class RecordedEmbedder:

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,11 +92,10 @@ class ChromaServer:
             return ""
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    """A shared server for the whole session (tests use unique collection names)."""
-    base = tmp_path_factory.mktemp("chroma-server")
-    server = ChromaServer(base / "data")
+@contextmanager
+def running_chroma(path: Path) -> Iterator[ChromaServer]:
+    """A ``chroma run`` at ``path`` for the block (a clear test failure if it cannot start)."""
+    server = ChromaServer(path)
     try:
         server.start()
     except (RuntimeError, OSError) as exc:
@@ -104,6 +104,14 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A shared server for the whole session (tests use unique collection names)."""
+    base = tmp_path_factory.mktemp("chroma-server")
+    with running_chroma(base / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -114,12 +122,5 @@ def chroma_url(chroma_server: ChromaServer) -> str:
 @pytest.fixture
 def private_chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
     """A server of the test's own, which the test may stop and restart (same port and path)."""
-    server = ChromaServer(tmp_path / "chroma-private")
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        pytest.fail(f"could not start `chroma run`: {exc}")
-    try:
+    with running_chroma(tmp_path / "chroma-private") as server:
         yield server
-    finally:
-        server.stop()
