@@ -38,6 +38,8 @@ CONTEXT_CREDIT = 0.3
 # ("What data did ... use to choose where to start?"): the names are checked per passage.
 FOCUS_SHARE = 0.3
 
+# "which three wards", "which other councils": a count or qualifier before the noun asked about
+_COUNTED = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|main) "
 _TYPE_PATTERNS = {
     "number": re.compile(
         r"\bhow (many|much|often|big|large)\b|\bwhat (percentage|proportion|share|number|amount)\b|"
@@ -46,7 +48,9 @@ _TYPE_PATTERNS = {
     ),
     "date": re.compile(r"\bwhen\b|\bwhat year\b|\bsince when\b|\bwhich year\b|\bhow long\b|\bdate\b", re.I),
     "place": re.compile(
-        r"\bwhere\b|\bwhich (wards?|areas?|councils?|cit(y|ies)|places?|neighbourhoods?|local authorit\w+|"
+        r"\bwhere\b|\bwhich (?:"
+        + _COUNTED
+        + r")?(wards?|areas?|councils?|cit(y|ies)|places?|neighbourhoods?|local authorit\w+|"
         r"towns?|districts?|boroughs?)\b",
         re.I,
     ),
@@ -55,7 +59,9 @@ _TYPE_PATTERNS = {
         r"^\s*why\b|\bwhat (was|were|is|are) the (main )?reasons?\b|\bfor what reason\b", re.I
     ),
     "who": re.compile(
-        r"^\s*whos?e?\b|\bwhich (organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
+        r"^\s*whos?e?\b|\bwhich (?:"
+        + _COUNTED
+        + r")?(organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
         r"|\bwho (leads|chairs|runs|funds|manages|heads)\b",
         re.I,
     ),
@@ -273,6 +279,34 @@ _NUMBER_WORDS = [
     "dozen",
 ]
 _MONEY = re.compile(r"£\s?\d", re.I)
+# What a money question measures, as families of words: "What is the annual budget for X?" is
+# not answered by "X helped a group secure a £2,000 grant". A question naming none of these
+# ("How much did it cost?" names cost; "How much money...") takes any figure in pounds.
+_MONEY_NOUNS = (
+    frozenset(
+        [
+            "budget",
+            "budgets",
+            "funding",
+            "funded",
+            "fund",
+            "funds",
+            "allocation",
+            "allocated",
+            "spend",
+            "spending",
+            "spent",
+            "investment",
+            "invested",
+            "invest",
+        ]
+    ),
+    frozenset(
+        ["cost", "costs", "costing", "spend", "spending", "spent", "saving", "savings", "saved", "price"]
+    ),
+    frozenset(["grant", "grants", "award", "awarded", "funding", "funded", "fund"]),
+    frozenset(["return", "sroi", "value", "worth", "invested", "investment"]),
+)
 _PERCENT = re.compile(
     r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
     r"\bmost\b|\bminority\b",
@@ -289,6 +323,7 @@ class Needs:
     count_of: tuple[str, ...] | None = None  # "how many X": stems of X (empty tuple = any number)
     year: bool = False
     numbers: tuple[str, ...] = ()  # figures the question itself names (must be in the passage)
+    money_words: frozenset[str] = frozenset()  # what a money question measures (see _MONEY_NOUNS)
 
     @classmethod
     def of(cls, question: str) -> Needs:
@@ -297,16 +332,25 @@ class Needs:
         count_of = tuple(stem_words(count.group(1))) if count else None
         figures = tuple(re.findall(r"\b\d[\d/,.]*\d\b|\b\d\b", q))
         percent = bool(_PERCENT_Q.search(q)) and not count
+        q_words = set(re.findall(r"[a-z]+", q.lower()))
+        money_words = frozenset().union(*(f for f in _MONEY_NOUNS if f & q_words))
         return cls(
             money=bool(_MONEY_Q.search(q)) and not count and not re.search(r"\bhow much of\b", q, re.I),
             percent=percent,
             count_of=count_of,
             year=bool(re.search(r"\bwhen\b|\bwhat year\b|\bwhich year\b", q, re.I)),
             numbers=figures,
+            money_words=money_words,
         )
 
     def met_by(self, sentence: str) -> bool:
         if self.money and not _MONEY.search(sentence):
+            return False
+        if (
+            self.money
+            and self.money_words
+            and not self.money_words & set(re.findall(r"[a-z]+", sentence.lower()))
+        ):
             return False
         if self.percent and not (_PERCENT.search(sentence) or _MONEY.search(sentence)):
             return False
