@@ -279,6 +279,7 @@ _NUMBER_WORDS = [
     "dozen",
 ]
 _MONEY = re.compile(r"£\s?\d", re.I)
+_SHARE = re.compile(r"\d\s?%|\b\d+(\.\d+)? per ?cent\b", re.I)
 # What a money question measures, as families of words: "What is the annual budget for X?" is
 # not answered by "X helped a group secure a £2,000 grant". A question naming none of these
 # ("How much did it cost?" names cost; "How much money...") takes any figure in pounds.
@@ -333,7 +334,10 @@ class Needs:
         figures = tuple(re.findall(r"\b\d[\d/,.]*\d\b|\b\d\b", q))
         percent = bool(_PERCENT_Q.search(q)) and not count
         q_words = set(re.findall(r"[a-z]+", q.lower()))
-        money_words = frozenset().union(*(f for f in _MONEY_NOUNS if f & q_words))
+        families = [f for f in _MONEY_NOUNS if f & q_words]
+        if _MONEY_NOUNS[-1] in families:  # "return on investment" measures the return
+            families = [_MONEY_NOUNS[-1]]
+        money_words = frozenset().union(*families)
         return cls(
             money=bool(_MONEY_Q.search(q)) and not count and not re.search(r"\bhow much of\b", q, re.I),
             percent=percent,
@@ -356,7 +360,25 @@ class Needs:
             return False
         if self.year and not _YEAR.search(sentence):
             return False
-        return self.count_of is None or _counts(sentence, self.count_of)
+        return self.count_of is None or _counts(sentence, self.count_of) or _share_of(sentence, self.count_of)
+
+
+_SHARE_VERBS = frozenset(
+    "have has had are were is was said say reported report use used expect expected do did".split()
+)
+
+
+@lru_cache(maxsize=65_536)
+def _share_of(sentence: str, focus: tuple[str, ...]) -> bool:
+    """A survey answers "how many areas have X" with a share of them: "Nearly 70% have X" (the
+    subject left out) or "70% of areas". Not "43% of the population" for "how many officers"."""
+    for m in _SHARE.finditer(sentence):
+        after = re.findall(r"[\w'’-]+", sentence[m.end() :].lower())[:4]
+        if after and after[0] in _SHARE_VERBS:
+            return True
+        if after and after[0] == "of" and any(_stem_of(w) in focus for w in after[1:]):
+            return True
+    return False
 
 
 _REFERS_BACK = re.compile(
@@ -404,6 +426,20 @@ def topic_names(question: str) -> list[str]:
 def _joined(text: str) -> str:
     """One spelling for words written with and without a hyphen ("co-ordinator", "coordinator")."""
     return _CO_PREFIX.sub("co", text)
+
+
+@lru_cache(maxsize=65_536)
+def _lemma(term: str) -> str:
+    """A term without its verb or plural ending, so "chairs" meets "chaired" and "funds" meets
+    "funding" (the index's tokenizer keeps those apart; coverage shouldn't)."""
+    for suffix in ("ing", "ed", "es", "e", "s"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+def _with_lemmas(terms: list[str] | frozenset[str]) -> frozenset[str]:
+    return frozenset(terms) | frozenset(_lemma(t) for t in terms)
 
 
 def stem_words(text: str) -> list[str]:
@@ -503,10 +539,15 @@ class ExtractiveComposer:
             expansion = snap.glossary.entries.get(term.upper())
             if expansion:
                 alternatives |= set(tokenize(expansion))
-            groups.append((frozenset(alternatives), snap.idf(term)))
+            groups.append((_with_lemmas(frozenset(alternatives)), snap.idf(term)))
         for extra in snap.glossary.expansions(question):
             alts = frozenset(tokenize(extra))
-            if alts and not any(alts & g for g, _ in groups):
+            phrase = frozenset(tokenize(snap.glossary.entries.get(extra.upper(), "")))
+            if alts and phrase and phrase <= set(core):
+                # the acronym of a phrase the question spells out ("social return on investment":
+                # SROI) stands for each of the phrase's words, not for an extra term to cover
+                groups = [(g | alts, w) if g & phrase else (g, w) for g, w in groups]
+            elif alts and not any(alts & g for g, _ in groups):
                 groups.append((alts, max(snap.idf(t) for t in alts)))
         return groups
 
@@ -566,7 +607,7 @@ class ExtractiveComposer:
         if found is None:
             spans = ((i, chunk.text[a:b]) for i, (a, b) in enumerate(sentence_spans(chunk.text)))
             found = tuple(
-                (i, text, frozenset(tokenize(text)))
+                (i, text, _with_lemmas(tokenize(text)))
                 for i, text in spans
                 if _is_usable(text)
                 and not _is_heading(text, chunk.section)
@@ -580,7 +621,7 @@ class ExtractiveComposer:
     def _context_of(self, passage: Passage) -> frozenset[str]:
         found = self._context.get(passage.chunk.id)
         if found is None:
-            found = frozenset(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
+            found = _with_lemmas(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
             if len(self._context) > 50_000:
                 self._context.clear()
             self._context[passage.chunk.id] = found
@@ -589,7 +630,7 @@ class ExtractiveComposer:
     def _terms_of(self, passage: Passage) -> frozenset[str]:
         found = self._passage_terms.get(passage.chunk.id)
         if found is None:
-            found = frozenset(tokenize(passage.chunk.text)) | self._context_of(passage)
+            found = _with_lemmas(tokenize(passage.chunk.text)) | self._context_of(passage)
             if len(self._passage_terms) > 50_000:
                 self._passage_terms.clear()
             self._passage_terms[passage.chunk.id] = found

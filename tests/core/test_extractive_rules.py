@@ -18,6 +18,8 @@ from assistant.composers.extractive import (
     _announced_count,
     _focus_question,
     _has_type,
+    _lemma,
+    answer_types,
 )
 from assistant.glossary import synonyms
 from assistant.history import History
@@ -159,3 +161,41 @@ def test_a_definition_answers_what_an_acronym_stands_for() -> None:
     assert not _has_type("In the areas EPiC targets, it provides community budgets.", "definition", known)
     assert not _has_type("Each team has a Neighbourhood Development Officer (NDO).", "definition", known)
     assert _has_type("The city has 20 Neighbourhood Action Teams (NATs).", "definition", frozenset(["nat"]))
+
+
+def test_a_money_question_needs_the_thing_it_measures() -> None:
+    budget = Needs.of("What is the annual budget for Birmingham's neighbourhood action co-ordinator pilot?")
+    assert budget.met_by("Barnsley's area councils have a combined £2.1m local commissioning budget.")
+    assert not budget.met_by("Co-ordinators helped an allotment group secure a small £2,000 grant.")
+    sroi = Needs.of("What social return on investment did Barnsley's area councils achieve?")
+    assert sroi.met_by("The SROI was £11.80 for every £1 invested.")
+    assert not sroi.met_by("Barnsley's area councils have a combined £2.1m local commissioning budget.")
+    anything = Needs.of("How much money does the scheme have?")  # names no measure: any figure in pounds
+    assert anything.met_by("It has a £2,000 grant.") and not anything.met_by("It has two officers.")
+
+
+def test_a_share_answers_how_many_only_when_it_is_a_share_of_them() -> None:
+    needs = Needs.of("How many areas have devolved budgets?")
+    assert needs.met_by("Nearly 70% have some form of devolved budgets.")
+    assert needs.met_by("Around 70% of areas have devolved budgets.")
+    assert not Needs.of("How many co-ordinators does Birmingham employ?").met_by(
+        "43% of Birmingham's population live in LSOAs in the 10% most deprived in England."
+    )
+
+
+def test_lemmas_let_inflections_meet() -> None:
+    assert _lemma("chairs") == _lemma("chaired") == _lemma("chair") == "chair"
+    assert _lemma("funding") == _lemma("funds") == "fund"
+    assert _lemma("led") == "led" and _lemma("uses") == "uses"  # too short to cut
+
+
+def test_a_counted_which_question_is_still_a_place_question() -> None:
+    assert "place" in answer_types("Which three wards did South Tyneside choose?")
+    assert "who" in answer_types("Which two organisations run it?")
+
+
+@pytest.mark.slow
+def test_an_acronym_stands_for_the_phrase_the_question_spells_out(assistant) -> None:  # type: ignore[no-untyped-def]
+    # "social return on investment" in the question, "SROI" in the answer sentence
+    answer = assistant.answer(ChatRequest("What social return on investment did Barnsley's area councils achieve?"))
+    assert answer.status == "answered" and "£11.80" in answer.answer
