@@ -40,6 +40,9 @@ FOCUS_SHARE = 0.3
 
 # "which three wards", "which other councils": a count or qualifier before the noun asked about
 _COUNTED = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|main) "
+_ABOUT = re.compile(r"\s*\(about:.*\)$")
+# Share of its weight a term carried into a follow-up from earlier turns keeps (see _term_groups).
+ABOUT_WEIGHT = 0.5
 _TYPE_PATTERNS = {
     "number": re.compile(
         r"\bhow (many|much|often|big|large)\b|\bwhat (percentage|proportion|share|number|amount)\b|"
@@ -533,13 +536,17 @@ class ExtractiveComposer:
     def _term_groups(self, question: str, snap: Snapshot) -> list[tuple[frozenset[str], float]]:
         """Question terms as groups of alternatives (an acronym and its expansion are one group)."""
         groups: list[tuple[frozenset[str], float]] = []
-        core = [t for t in tokenize(question) if t not in _QUESTION_NOISE]
+        core = [t for t in tokenize(question) if t not in _QUESTION_NOISE and not t.endswith(("n't", "n’t"))]
+        # a follow-up's "(about: ...)" carries the earlier turn's subject: it says which passage,
+        # not what is asked, so its terms weigh less than the follow-up's own words
+        asked = set(tokenize(_ABOUT.sub("", question)))
         for term in dict.fromkeys(core):
             alternatives = set(synonyms(term))
             expansion = snap.glossary.entries.get(term.upper())
             if expansion:
                 alternatives |= set(tokenize(expansion))
-            groups.append((_with_lemmas(frozenset(alternatives)), snap.idf(term)))
+            weight = snap.idf(term) * (1.0 if term in asked else ABOUT_WEIGHT)
+            groups.append((_with_lemmas(frozenset(alternatives)), weight))
         for extra in snap.glossary.expansions(question):
             alts = frozenset(tokenize(extra))
             phrase = frozenset(tokenize(snap.glossary.entries.get(extra.upper(), "")))
@@ -661,18 +668,38 @@ class ExtractiveComposer:
         vectors = self.kb.embed_sentences([c.text for c in out])
         sims = vectors @ q_vec
         focus = _focus_question(question)
-        fsims = vectors @ self.kb.embed_query(focus) if focus else sims
-        for cand, sim, fsim in zip(out, sims, fsims, strict=True):
+        f_vec = self.kb.embed_query(focus) if focus else q_vec
+        fsims = vectors @ f_vec if focus else sims
+        # A sentence that leans on the one before ("These were Ashfield District Council and
+        # Northumberland County Council.") is judged together with it: its meaning is the pair's
+        # (the mean of the two vectors, normalised) and it covers the pair's terms.
+        antecedent: dict[int, int] = {}
+        at = {(c.passage_no, c.index): i for i, c in enumerate(out)}
+        for i, cand in enumerate(out):
+            j = at.get((cand.passage_no, cand.index - 1))
+            if (
+                j is not None
+                and _leans_back(cand.text)
+                and _same_paragraph(passages[cand.passage_no - 1], out[j], cand)
+            ):
+                antecedent[i] = j
+                pair = vectors[i] + vectors[j]
+                pair = pair / (float((pair @ pair) ** 0.5) or 1.0)
+                sims[i] = max(sims[i], float(pair @ q_vec))
+                if focus:
+                    fsims[i] = max(fsims[i], float(pair @ f_vec))
+        for i, (cand, sim, fsim) in enumerate(zip(out, sims, fsims, strict=True)):
             passage = passages[cand.passage_no - 1]
             context = self._context_of(passage)
             whole = self._terms_of(passage)
-            covered = sum(w for g, w in groups if g & cand.terms)
+            terms = cand.terms | out[antecedent[i]].terms if i in antecedent else cand.terms
+            covered = sum(w for g, w in groups if g & terms)
             # a term the sentence lacks but its passage has: its title or section ("Nottingham"
             # in "Locality working in Nottingham"), or, for the question's names, its text ("The
             # three wards were identified..." in a passage about South Tyneside). So the words
             # that say WHAT is asked decide between sentences of the passage, not the names.
             in_context = CONTEXT_CREDIT * sum(
-                w for g, w in groups if not g & cand.terms and (g & context or (g & topic and g & whole))
+                w for g, w in groups if not g & terms and (g & context or (g & topic and g & whole))
             )
             cand.similarity = float(sim)
             cand.coverage = (covered + in_context) / total

@@ -199,3 +199,31 @@ def test_an_acronym_stands_for_the_phrase_the_question_spells_out(assistant) -> 
     # "social return on investment" in the question, "SROI" in the answer sentence
     answer = assistant.answer(ChatRequest("What social return on investment did Barnsley's area councils achieve?"))
     assert answer.status == "answered" and "£11.80" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_sentence_leaning_back_is_judged_with_the_one_before(assistant) -> None:  # type: ignore[no-untyped-def]
+    question = "Which councils in the Local Trust study had no neighbourhood approach at all?"
+    answer = assistant.answer(ChatRequest(question))
+    composer = assistant.pipeline.composer
+    cands = composer.candidates(question, answer.passages)
+    these = next(c for c in cands if c.text.startswith("These were Ashfield"))
+    alone = float(composer.kb.embed_sentences([these.text])[0] @ composer.kb.embed_query(question))
+    # "There were only two out of the 34 local authorities where we were unable to identify any kind
+    # of neighbourhood working." gives it its subject, in meaning and in terms
+    assert these.similarity > alone + 0.05
+
+
+@pytest.mark.slow
+def test_a_followups_carried_subject_weighs_less_than_its_own_words(assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.composers.extractive import ABOUT_WEIGHT
+
+    composer, snap = assistant.pipeline.composer, assistant.kb.snapshot()
+
+    def weights(question: str) -> dict[str, float]:
+        return {t: w for g, w in composer._term_groups(question, snap) for t in g}
+
+    carried = weights("Why didn't they use it? (about: Trust)")
+    assert carried["trust"] == pytest.approx(ABOUT_WEIGHT * snap.idf("trust"))
+    assert weights("What does Local Trust fund?")["trust"] == pytest.approx(snap.idf("trust"))
+    assert "didn't" not in carried  # a contraction is not a term to cover
