@@ -5,6 +5,7 @@ diversity pass so near-duplicate chunks don't crowd out a second document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,30 +104,128 @@ def diversify(
     return chosen
 
 
+# Query decomposition. A question naming two or more subjects ("Compare Nottingham's NATs with
+# Derby's model", "How do Leeds and Birmingham ...") retrieves mostly one side, so each subject also
+# gets its own retrieval and the lists are merged turn by turn. Names are capitalised word runs
+# (acronyms included); two names are joined when only a joiner separates them ("and", ",", "with",
+# "vs", "versus"), or, in a comparison ("compare(d) with/to", "differ(s) from", a question starting
+# "Compare"), when the joiner is within a few words after the first name.
+_SUBJECT = re.compile(r"[A-Z][\w’'&-]*(?:\s+(?:of\s+|the\s+|for\s+)?[A-Z][\w’'&-]*)*")
+_POSSESSIVE = r"(?:['’]s\b|(?<=s)['’])?"
+_ADJACENT = re.compile(rf"^{_POSSESSIVE}\s*(?:,|and|with|vs\.?|versus)\s+(?:the\s+)?$")
+_COMPARED = re.compile(
+    rf"^{_POSSESSIVE}(?:\s+[\w’'-]+){{0,8}}?\s+(?:compared?|compares|differs?)\s+(?:with|to|from)\s+(?:the\s+)?$"
+)
+_COMPARE_FIRST = re.compile(rf"^{_POSSESSIVE}(?:\s+[\w’'-]+){{0,8}}?\s+(?:with|to|and)\s+(?:the\s+)?$")
+# a name's own thing, named ("Nottingham's universal NAT model"), is part of the same subject
+_OF_SUBJECT = re.compile(
+    r"^.*['’]s(?:\s+(?!and\b|or\b|with\b|vs\b|versus\b|compared?\b)[a-z][\w-]*){0,2}\s+$"
+)
+_AND = re.compile(r"^\s+and\s+$")
+
+
+def split_subjects(question: str, one_name: Callable[[str], bool] = lambda _: False) -> list[str]:
+    """The subjects a question compares or lists, in order; [] when it names fewer than two.
+    ``one_name("Telford and Wrekin")`` says whether two names joined by "and" are one name."""
+    # the first word is capitalised because it is first ("Compare", "How"), not because it is a name,
+    # unless a joiner or a possessive follows it ("Leeds and Birmingham: ...", "Derby's NDOs ...")
+    text = re.sub(
+        r"^(\s*)([A-Z][a-z’'-]+)\b(?!['’]s\b|,|\s+(?:and|with|vs|versus)\b)",
+        lambda m: m.group(1) + m.group(2).lower(),
+        question,
+    )
+    spans: list[tuple[int, int]] = []
+    for m in _SUBJECT.finditer(text):
+        if spans and (
+            _OF_SUBJECT.match(text[spans[-1][0] : m.start()])
+            or (
+                _AND.match(text[spans[-1][1] : m.start()])
+                and one_name(re.sub(r"['’]s$", "", text[spans[-1][0] : m.end()]))
+            )
+        ):
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append((m.start(), m.end()))
+    compare_first = text.lstrip().startswith("compare ")
+    best: list[tuple[int, int]] = []
+    chain: list[tuple[int, int]] = []
+    for span in spans:
+        gap = text[chain[-1][1] : span[0]] if chain else ""
+        joined = bool(chain) and bool(
+            _ADJACENT.match(gap) or _COMPARED.match(gap) or (compare_first and _COMPARE_FIRST.match(gap))
+        )
+        chain = [*chain, span] if joined else [span]
+        if len(chain) > len(best):
+            best = chain
+    return [question[a:b] for a, b in best] if len(best) >= 2 else []
+
+
+def subject_queries(question: str, subjects: list[str]) -> list[str]:
+    """One query per subject: the question with the other subjects (and their possessives) taken out."""
+    out = []
+    for keep in subjects:
+        text = question
+        for other in subjects:
+            if other != keep:
+                text = re.sub(rf"\b{re.escape(other)}{_POSSESSIVE}(?![\w’'])", " ", text)
+        out.append(" ".join(text.split()))
+    return out
+
+
+def interleave(lists: list[list[Passage]]) -> list[Passage]:
+    """Round robin by rank across the lists, first occurrence of each chunk kept."""
+    seen: set[str] = set()
+    out: list[Passage] = []
+    for rank in range(max((len(ps) for ps in lists), default=0)):
+        for ps in lists:
+            if rank < len(ps) and ps[rank].chunk.id not in seen:
+                seen.add(ps[rank].chunk.id)
+                out.append(ps[rank])
+    return out
+
+
 class Retriever:
     def __init__(self, kb: KnowledgeBase, pool: int = 40) -> None:
         self.kb = kb
         self.pool = pool
 
+    def _written_together(self, name: str) -> bool:
+        """Whether the documents write this "X and Y" as one name ("Telford and Wrekin"): looked for
+        in the chunks BM25 ranks highest for its words, not in a copy of the whole corpus."""
+        snap = self.kb.snapshot()
+        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        return any(
+            pattern.search(" ".join(snap.chunks[pos].text.split()))
+            for pos, _ in snap.lexical(tokenize(name), 20)
+        )
+
     def query_texts(self, query: Query) -> list[str]:
-        """The texts ``retrieve`` embeds for this query (so a caller can batch them with its own)."""
-        return [self.kb.snapshot().glossary.expand(query.text)]
+        """The texts ``retrieve`` embeds for this query (so a caller can batch them with its own):
+        the whole question, then one per subject when it names several."""
+        glossary = self.kb.snapshot().glossary
+        subjects = split_subjects(query.text, self._written_together)
+        return [glossary.expand(t) for t in (query.text, *subject_queries(query.text, subjects))]
 
     def retrieve(self, query: Query, k: int = 6) -> list[Passage]:
         snap = self.kb.snapshot()
         if not snap.chunks:
             return []
-        expanded = snap.glossary.expand(query.text)
+        texts = self.query_texts(query)
+        self.kb.embed_queries(texts)  # one batch (a no-op when the caller has embedded them)
         where = store_where(snap, query.filters, query.groups)
-        dense = self.kb.index.query_visible(
-            self.kb.embed_query(expanded), self.pool, snap.visible_hashes, where
-        )
         mask = snap.cached_mask(
             ("lexical", query.filters, query.groups),
             lambda: lexical_mask(snap, query.filters, query.groups),
         )  # O(chunks) to build, so once per snapshot and filter; None when it keeps everything
-        lexical = snap.lexical(tokenize(expanded), self.pool, mask)
-        return diversify(fuse(snap, dense, lexical), k, terms_of=snap.terms)
+        lists = []
+        for text in texts:
+            dense = self.kb.index.query_visible(
+                self.kb.embed_query(text), self.pool, snap.visible_hashes, where
+            )
+            lists.append(fuse(snap, dense, snap.lexical(tokenize(text), self.pool, mask)))
+        # the whole question's best first, then each subject's, and so on down the ranks
+        merged = lists[0] if len(lists) == 1 else interleave(lists)
+        return diversify(merged, k, terms_of=snap.terms)
 
 
 def fuse(snap: Snapshot, dense: list[tuple[Chunk, float]], lexical: list[tuple[int, float]]) -> list[Passage]:
