@@ -105,8 +105,11 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"content-security-policy", b"x-frame-options")]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-security-policy", b"x-frame-options")
+                ]
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
@@ -122,8 +125,13 @@ class SecurityHeadersMiddleware:
                         (b"cross-origin-opener-policy", b"same-origin"),
                     ]
                 message["headers"] = headers
-                log.debug("%s %s -> %s %.0fms", scope.get("method"), path, message.get("status"),
-                          (time.perf_counter() - started) * 1000)
+                log.debug(
+                    "%s %s -> %s %.0fms",
+                    scope.get("method"),
+                    path,
+                    message.get("status"),
+                    (time.perf_counter() - started) * 1000,
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -139,14 +147,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # Never echo the input back (it may be a message full of personal data).
         details = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
-             "type": str(e.get("type", ""))}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors()
         ]
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(p for p in first["loc"] if p != "body") or "request"
-        return JSONResponse({"error": f"Invalid request: {where}: {first['msg']}", "detail": details},
-                            status_code=422)
+        return JSONResponse(
+            {"error": f"Invalid request: {where}: {first['msg']}", "detail": details}, status_code=422
+        )
 
     @app.exception_handler(AssistantError)
     async def unavailable(_request: Request, exc: AssistantError) -> JSONResponse:
@@ -244,4 +256,3 @@ def _include_teams(app: FastAPI, settings: Settings) -> None:
 def app_factory() -> FastAPI:
     """For ``uvicorn assistant.api:app_factory --factory`` (used by ``nbhd serve --workers N``)."""
     return create_app(get_settings())
-

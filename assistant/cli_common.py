@@ -41,5 +41,3 @@ def settings() -> Settings:
 
 def emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-

@@ -29,8 +29,13 @@ def register(app: typer.Typer) -> None:
         bind_host = host or cfg.host
         bind_port = port if port is not None else cfg.port
         typer.echo(f"Neighbourhood Assistant on http://{bind_host}:{bind_port}/ (API docs: /docs)", err=True)
-        common = {"host": bind_host, "port": bind_port, "log_level": log_level, "proxy_headers": True,
-                  "server_header": False}
+        common = {
+            "host": bind_host,
+            "port": bind_port,
+            "log_level": log_level,
+            "proxy_headers": True,
+            "server_header": False,
+        }
         if workers > 1:
             # each worker builds its own Assistant from the environment
             uvicorn.run("assistant.api:app_factory", factory=True, workers=workers, **common)  # type: ignore[arg-type]

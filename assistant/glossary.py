@@ -52,6 +52,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
         "achieve achieved achievement outcome result impact",
         "lead led leading",
         "start started begin began launch launched",
+        "measure metric indicator criterion criteria",
     )
 )
 _SYNONYM_OF = {word: family for family in SYNONYMS for word in family}

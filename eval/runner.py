@@ -43,6 +43,7 @@ HEADLINE: list[tuple[str, str, bool]] = [
     ("unsupported_sentence_rate", "Unsupported-sentence rate", False),
     ("grounding_violation_rate", "Answers with a number/name violation", False),
     ("top5_fact_recall", "Key facts in top-5 passages", True),
+    ("top5_all_facts_rate", "Every key fact in top-5 passages (issue 3 bar)", True),
     ("hit_at_1", "Retrieval hit@1 (doc)", True),
     ("hit_at_5", "Retrieval hit@5 (doc)", True),
     ("recall_at_5", "Retrieval recall@5 (doc)", True),
@@ -195,6 +196,7 @@ def _per_item_values(rows: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
         "citation_precision": [r["citation_precision"] for r in ans if r["citation_precision"] is not None],
         "citation_recall": [r["citation_recall"] for r in ans if r["citation_recall"] is not None],
         "top5_fact_recall": [r["top5_facts_covered"] / r["facts_total"] for r in with_facts],
+        "top5_all_facts_rate": [float(r["top5_facts_covered"] == r["facts_total"]) for r in with_facts],
         "unsupported_sentence_rate": [
             r["unsupported_sentences"] / r["sentences"] for r in rows if r["sentences"]
         ],

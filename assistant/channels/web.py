@@ -345,13 +345,19 @@ async def sse_events(assistant: AssistantLike, request: ChatRequest) -> AsyncIte
         yield {"event": "error", "data": _sse_data({"message": str(exc)})}
     except Exception:
         log.exception("stream crashed")
-        yield {"event": "error", "data": _sse_data({"message": "Something went wrong while answering. "
-                                                              "Please try again."})}
+        yield {
+            "event": "error",
+            "data": _sse_data({"message": "Something went wrong while answering. Please try again."}),
+        }
     finally:
         if gen is not None and hasattr(gen, "close"):
             gen.close()
-        log.info("chat stream: status=%s chars=%d %.0fms", status, len(request.message),
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "chat stream: status=%s chars=%d %.0fms",
+            status,
+            len(request.message),
+            (time.perf_counter() - started) * 1000,
+        )
 
 
 # --------------------------------------------------------------------------- the router
@@ -408,8 +414,9 @@ def build_router(settings: Settings) -> APIRouter:
             for key, groups in api_keys.items():
                 if hmac.compare_digest(presented.encode(), key.encode()):
                     return Caller(groups=groups, key_id=key[:4] + "…")
-        raise HTTPException(status_code=401, detail="A valid API key is required.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401, detail="A valid API key is required.", headers={"WWW-Authenticate": "Bearer"}
+        )
 
     CallerDep = Annotated[Caller, Depends(caller)]  # noqa: N806 - a type alias
 
@@ -428,9 +435,14 @@ def build_router(settings: Settings) -> APIRouter:
         "/chat",
         dependencies=write,
         response_model=None,
-        responses={200: {"model": AnswerOut, "content": {"text/event-stream": {"schema": {"type": "string"}}},
-                         "description": "The answer JSON, or with Accept: text/event-stream the SSE events "
-                                        "meta, status, delta, citations, done (or error)."}},
+        responses={
+            200: {
+                "model": AnswerOut,
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "description": "The answer JSON, or with Accept: text/event-stream the SSE events "
+                "meta, status, delta, citations, done (or error).",
+            }
+        },
         summary="Ask a question",
     )
     async def chat(body: ChatIn, request: Request, assistant: AssistantDep, who: CallerDep) -> Response:
@@ -440,18 +452,29 @@ def build_router(settings: Settings) -> APIRouter:
         req = ChatRequest(
             message=body.message,
             conversation_id=body.conversation_id,
-            filters=Filters(place=f.place, doc_type=f.doc_type, year_min=f.year_min, year_max=f.year_max,
-                            doc_ids=tuple(f.doc_ids)),
+            filters=Filters(
+                place=f.place,
+                doc_type=f.doc_type,
+                year_min=f.year_min,
+                year_max=f.year_max,
+                doc_ids=tuple(f.doc_ids),
+            ),
             groups=who.groups,
             channel="web",
         )
         if "text/event-stream" in request.headers.get("accept", ""):
-            return EventSourceResponse(sse_events(assistant, req), ping=15,
-                                       headers={"Cache-Control": "no-store"})
+            return EventSourceResponse(
+                sse_events(assistant, req), ping=15, headers={"Cache-Control": "no-store"}
+            )
         started = time.perf_counter()
         answer = await run_in_threadpool(assistant.answer, req)
-        log.info("chat: status=%s chars=%d citations=%d %.0fms", answer.status, len(body.message),
-                 len(answer.citations), (time.perf_counter() - started) * 1000)
+        log.info(
+            "chat: status=%s chars=%d citations=%d %.0fms",
+            answer.status,
+            len(body.message),
+            len(answer.citations),
+            (time.perf_counter() - started) * 1000,
+        )
         return JSONResponse(answer.to_json(), headers={"Cache-Control": "no-store"})
 
     # ---- compare and plan (501 while the facade lacks them)
@@ -487,8 +510,13 @@ def build_router(settings: Settings) -> APIRouter:
         "/plans/{plan_id}.docx",
         dependencies=read,
         response_class=Response,
-        responses={200: {"content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
-                         "description": "The plan as a Word document"}, **_errors(404, 501)},
+        responses={
+            200: {
+                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The plan as a Word document",
+            },
+            **_errors(404, 501),
+        },
         summary="Download a plan as Word",
     )
     async def plan_docx(
@@ -513,8 +541,10 @@ def build_router(settings: Settings) -> APIRouter:
         return Response(
             content=bytes(data),
             media_type=DOCX,
-            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.docx"',
-                     "Cache-Control": "no-store"},
+            headers={
+                "Content-Disposition": f'attachment; filename="plan-{plan_id}.docx"',
+                "Cache-Control": "no-store",
+            },
         )
 
     # ---- sources
@@ -543,22 +573,36 @@ def build_router(settings: Settings) -> APIRouter:
             raise HTTPException(404, "No such document.")
         passage = find_passage(doc_chunks.of(snapshot, doc_id), chunk, quote)
         return {
-            "doc_id": record.doc_id, "title": record.title, "doc_type": record.doc_type,
-            "year": record.year, "place": record.place, "chunks": record.chunks, "pages": record.pages,
-            "publisher": record.publisher, "url": record.url, "passage": passage,
+            "doc_id": record.doc_id,
+            "title": record.title,
+            "doc_type": record.doc_type,
+            "year": record.year,
+            "place": record.place,
+            "chunks": record.chunks,
+            "pages": record.pages,
+            "publisher": record.publisher,
+            "url": record.url,
+            "passage": passage,
         }
 
     # ---- feedback
-    @api.post("/feedback", dependencies=write, status_code=201, response_model=FeedbackOut,
-              responses=_errors(404), summary="Thumbs up or down on an answer")
+    @api.post(
+        "/feedback",
+        dependencies=write,
+        status_code=201,
+        response_model=FeedbackOut,
+        responses=_errors(404),
+        summary="Thumbs up or down on an answer",
+    )
     async def feedback(body: FeedbackIn, assistant: AssistantDep, who: CallerDep) -> dict[str, str]:
         exists = await run_in_threadpool(assistant.history.answer_exists, body.answer_id)
         if not exists:
             raise HTTPException(404, "No such answer.")
         reason = redact(body.reason.strip()) if body.reason and body.reason.strip() else None
         await run_in_threadpool(assistant.history.add_feedback, body.answer_id, body.rating, reason, "web")
-        log.info("feedback: answer=%s rating=%s reason_chars=%d", body.answer_id, body.rating,
-                 len(reason or ""))
+        log.info(
+            "feedback: answer=%s rating=%s reason_chars=%d", body.answer_id, body.rating, len(reason or "")
+        )
         return {"status": "recorded"}
 
     # ---- health, pages, assets (no /api prefix, no API key)
@@ -568,8 +612,13 @@ def build_router(settings: Settings) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @pages.get("/readyz", response_model=ReadyOut, tags=["ops"], summary="Readiness: index and model loaded",
-               responses={503: {"model": ReadyOut, "description": "Not ready"}})
+    @pages.get(
+        "/readyz",
+        response_model=ReadyOut,
+        tags=["ops"],
+        summary="Readiness: index and model loaded",
+        responses={503: {"model": ReadyOut, "description": "Not ready"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         assistant = getattr(request.app.state, "assistant", None)
         if assistant is None:
@@ -584,18 +633,27 @@ def build_router(settings: Settings) -> APIRouter:
 
     @pages.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8",
-                            headers={"Cache-Control": "no-cache"})
+        return FileResponse(
+            STATIC_DIR / "index.html",
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     @pages.get("/widget.js", include_in_schema=False)
     async def widget_js() -> FileResponse:
-        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript; charset=utf-8",
-                            headers={"Cache-Control": "public, max-age=300"})
+        return FileResponse(
+            STATIC_DIR / "widget.js",
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     @pages.get("/page.css", include_in_schema=False)
     async def page_css() -> FileResponse:
-        return FileResponse(STATIC_DIR / "page.css", media_type="text/css; charset=utf-8",
-                            headers={"Cache-Control": "public, max-age=300"})
+        return FileResponse(
+            STATIC_DIR / "page.css",
+            media_type="text/css; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     router = APIRouter()
     router.include_router(api)

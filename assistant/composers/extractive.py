@@ -65,7 +65,8 @@ _TYPE_PATTERNS = {
         r"^\s*whos?e?\b|\bwhich (?:"
         + _COUNTED
         + r")?(organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
-        r"|\bwho (leads|chairs|runs|funds|manages|heads)\b",
+        r"|\bwho (leads|chairs|runs|funds|manages|heads)\b"
+        r"|\bwhich (?:council |county |city )?(services?|departments?|directorates?)\b",
         re.I,
     ),
 }
@@ -499,6 +500,10 @@ def _has_type(text: str, kind: str, known: frozenset[str] = frozenset()) -> bool
     return False
 
 
+# "Research for the NANM by John P Houghton": a title page's byline says who wrote it
+_BYLINE = re.compile(r"\b(?:by|author:?)\s+[A-Z][a-z]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z]+")
+
+
 def _is_heading(text: str, section: str) -> bool:
     """A heading line carried at the top of a chunk: not an answer sentence."""
     last = section.split(" > ")[-1].strip() if section else ""
@@ -506,6 +511,7 @@ def _is_heading(text: str, section: str) -> bool:
         return True
     return (
         not re.search(r"[.!?:;”\"')]$", text.strip())
+        and not _BYLINE.search(text)
         and len(text.split()) <= 8
         and not re.search(r"\d", text)
         and not _LIST_ITEM.match(text)

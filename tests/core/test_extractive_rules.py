@@ -227,3 +227,12 @@ def test_a_followups_carried_subject_weighs_less_than_its_own_words(assistant) -
     assert carried["trust"] == pytest.approx(ABOUT_WEIGHT * snap.idf("trust"))
     assert weights("What does Local Trust fund?")["trust"] == pytest.approx(snap.idf("trust"))
     assert "didn't" not in carried  # a contraction is not a term to cover
+
+
+def test_a_byline_is_an_answer_sentence_not_a_heading() -> None:
+    from assistant.composers.extractive import _is_heading
+
+    assert not _is_heading("Research for the NANM by John P Houghton", "Doing the right thing")
+    assert _is_heading("Research for the NANM", "Doing the right thing")
+    assert "who" in answer_types("Which council service is the Communities Team part of?")
+    assert "criteria" in synonyms("measure") and "metric" in synonyms("measure")
