@@ -443,7 +443,9 @@ def _lemma(term: str) -> str:
 
 
 def _with_lemmas(terms: list[str] | frozenset[str]) -> frozenset[str]:
-    return frozenset(terms) | frozenset(_lemma(t) for t in terms)
+    """The terms, their lemmas, and for "-ing"/"-ed" forms the "-e" verb ("using", "used": "use")."""
+    restored = (re.sub(r"(?:ing|ed)$", "e", t) for t in terms if len(t) > 4 and t.endswith(("ing", "ed")))
+    return frozenset(terms) | frozenset(_lemma(t) for t in terms) | frozenset(restored)
 
 
 def stem_words(text: str) -> list[str]:

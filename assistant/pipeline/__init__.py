@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class Stop(Exception):
 
 
 CARRIED_CITATIONS = 2  # of the previous answer's citations, how many a follow-up carries
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|these|those)\b", re.I)
 CARRIED_AFTER = 1  # and how many passages after each (2 was tried: no follow-up gained)
 
 
@@ -104,7 +106,10 @@ class AnswerPipeline:
             [*self.retriever.query_texts(query), *(composer_texts(ctx.standalone) if composer_texts else [])]
         )
         ctx.passages = self.retriever.retrieve(query, k=self.settings.top_k)
-        ctx.passages += self._carried(ctx, query)
+        carried = self._carried(ctx, query)
+        # "Why didn't they use it?" points back at what the last answer cited: those passages lead.
+        # A follow-up naming its own subject ("What about Derby?") keeps them after its own.
+        ctx.passages = carried + ctx.passages if _POINTS_BACK.search(ctx.question) else ctx.passages + carried
         if not ctx.passages:
             raise Stop(Status.NO_ANSWER, NO_SOURCES_TEXT)
 

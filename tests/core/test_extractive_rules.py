@@ -118,6 +118,8 @@ def test_followup_sees_what_the_last_answer_cited_and_what_follows(assistant) ->
     snap = assistant.kb.snapshot()
     cited = first.citations[0].chunk_id
     assert cited in seen
+    # "they" and "it" point back: what the last answer cited comes before what retrieval found
+    assert follow.passages[0].chunk.id in {c.chunk_id for c in first.citations}
     at = snap.positions[cited]
     after = snap.chunks[at + 1] if at + 1 < len(snap.chunks) else None
     if after is not None and after.doc_id == snap.chunks[at].doc_id:
@@ -187,6 +189,9 @@ def test_lemmas_let_inflections_meet() -> None:
     assert _lemma("chairs") == _lemma("chaired") == _lemma("chair") == "chair"
     assert _lemma("funding") == _lemma("funds") == "fund"
     assert _lemma("led") == "led" and _lemma("uses") == "uses"  # too short to cut
+    from assistant.composers.extractive import _with_lemmas
+
+    assert "use" in _with_lemmas(["using"]) and "house" in _with_lemmas(["housing"])
 
 
 def test_a_counted_which_question_is_still_a_place_question() -> None:
