@@ -181,6 +181,43 @@ class Snapshot:
         self.doc_id = np.array([c.doc_id for c in self.chunks], dtype=object)
         self.year = np.array([c.year if c.year is not None else np.nan for c in self.chunks], dtype=float)
 
+    def sentence_index(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+        """The precomputed sentence vectors as one matrix, with each row's chunk position (built
+        once per snapshot); None when the corpus was too large to embed its sentences up front."""
+        if "_sentence_index" not in self.__dict__:
+            from assistant.sentences import split_sentences
+
+            rows: list[np.ndarray[Any, Any]] = []
+            owners: list[int] = []
+            for pos, chunk in enumerate(self.chunks if self.sentence_vectors else ()):
+                for sentence in split_sentences(chunk.text):
+                    vector = self.sentence_vectors.get(sentence)
+                    if vector is not None:
+                        rows.append(vector)
+                        owners.append(pos)
+            self.__dict__["_sentence_index"] = (
+                (np.stack(rows).astype(np.float32), np.asarray(owners, dtype=np.int64)) if rows else None
+            )
+        found: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = self.__dict__["_sentence_index"]
+        return found
+
+    def by_sentence(
+        self, query: np.ndarray[Any, Any], k: int, mask: np.ndarray[Any, Any] | None = None
+    ) -> list[tuple[int, float]]:
+        """Chunks ranked by their sentence most similar to the query: a fact in one sentence of a
+        long chunk (or past the embedder's 256 tokens) that the chunk's own vector misses."""
+        index = self.sentence_index()
+        if index is None:
+            return []
+        matrix, owners = index
+        best = np.full(len(self.chunks), -1.0, dtype=np.float32)
+        np.maximum.at(best, owners, matrix @ query.astype(np.float32))
+        if mask is not None:
+            best = np.where(mask, best, -1.0)
+        k = min(k, len(best))
+        top = np.argpartition(-best, k - 1)[:k]
+        return sorted(((int(i), float(best[i])) for i in top if best[i] > -1.0), key=lambda p: -p[1])
+
     @property
     def visible_hashes(self) -> list[str]:
         # built once per snapshot (a per-query rebuild is O(documents)); a snapshot is never mutated
@@ -368,6 +405,7 @@ class KnowledgeBase:
             sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
             if sentences:
                 snap.sentence_vectors = self._embed_by_length(sentences)
+                snap.sentence_index()  # the matrix retrieval ranks sentences with, cached with the rest
         log.info(
             "built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started
         )

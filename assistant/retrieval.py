@@ -6,7 +6,7 @@ diversity pass so near-duplicate chunks don't crowd out a second document.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from assistant.types import Chunk, Filters, Passage
 # 10 lets a first place in either list count. Measured on eval/gold.jsonl (every key fact in the
 # top 5, 138 answerable items): K=60 116, 30 117, 20 119, 10 120, 5 124; see docs/ARCHITECTURE.md.
 RRF_K = 10
+SENTENCE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -222,13 +223,22 @@ class Retriever:
             dense = self.kb.index.query_visible(
                 self.kb.embed_query(text), self.pool, snap.visible_hashes, where
             )
-            lists.append(fuse(snap, dense, snap.lexical(tokenize(text), self.pool, mask)))
+            sentences = snap.by_sentence(self.kb.embed_query(text), self.pool, mask)
+            lists.append(fuse(snap, dense, snap.lexical(tokenize(text), self.pool, mask), sentences))
         # the whole question's best first, then each subject's, and so on down the ranks
         merged = lists[0] if len(lists) == 1 else interleave(lists)
         return diversify(merged, k, terms_of=snap.terms)
 
 
-def fuse(snap: Snapshot, dense: list[tuple[Chunk, float]], lexical: list[tuple[int, float]]) -> list[Passage]:
+def fuse(
+    snap: Snapshot,
+    dense: list[tuple[Chunk, float]],
+    lexical: list[tuple[int, float]],
+    sentences: Sequence[tuple[int, float]] = (),
+) -> list[Passage]:
+    """Reciprocal rank fusion of the dense, BM25 and (when the snapshot has sentence vectors)
+    best-sentence lists."""
+    lists = 2 + (SENTENCE_WEIGHT if sentences else 0.0)
     scores: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}
     dense_rank: dict[str, int] = {}
@@ -244,11 +254,15 @@ def fuse(snap: Snapshot, dense: list[tuple[Chunk, float]], lexical: list[tuple[i
         chunks.setdefault(chunk.id, chunk)
         lexical_rank[chunk.id] = rank
         scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+    for rank, (pos, _sim) in enumerate(sentences, start=1):
+        chunk = snap.chunks[pos]
+        chunks.setdefault(chunk.id, chunk)
+        scores[chunk.id] = scores.get(chunk.id, 0.0) + SENTENCE_WEIGHT / (RRF_K + rank)
     ordered = sorted(scores, key=lambda cid: (-scores[cid], cid))
     return [
         Passage(
             chunk=chunks[cid],
-            score=round(scores[cid] * (RRF_K + 1) / 2, 4),  # 1.0 = ranked first by both
+            score=round(scores[cid] * (RRF_K + 1) / lists, 4),  # 1.0 = ranked first by every list
             dense_rank=dense_rank.get(cid),
             lexical_rank=lexical_rank.get(cid),
             similarity=similarity.get(cid),
