@@ -188,6 +188,9 @@ def _present(word: str, lower_text: str) -> bool:
     )
 
 
+# A line that is only a short name ("Camden" in a list of survey respondents' areas): a passage
+# listing a place is not about it, so such lines don't count when checking the question's names.
+_BARE_LINE = re.compile(r"^[ \t]*[A-Z][\w'’&.-]*(?:[ \t]+[\w'’&.-]+){0,3}[ \t]*$", re.M)
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s")
 # a list item or a table row ("Ward alliances | Ward alliances are made up of...")
 _LIST_LINE = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s|^[^|\n]{2,80} \| ")
@@ -385,6 +388,11 @@ def _share_of(sentence: str, focus: tuple[str, ...]) -> bool:
     return False
 
 
+# a sentence reporting a question a survey or study asked: the next sentence is its answer
+_ASKED = re.compile(
+    r"\b(?:we|respondents|participants|councils|authorities|they|people)\s+(?:were\s+|was\s+)?asked\b|\?\s*$",
+    re.I,
+)
 _REFERS_BACK = re.compile(
     r"^(It|Its|This|These|They|Their|Such|He|She|That|Those|The (team|scheme|programme|"
     r"approach|model|pilot|service|council|board|group))\b"
@@ -573,7 +581,8 @@ class ExtractiveComposer:
         Council" is present where "Nottingham" is); generic words like Council or Team don't count.
         """
         text = " ".join(
-            f"{p.chunk.title} {p.chunk.publisher} {p.chunk.place} {p.chunk.section} {p.chunk.text}"
+            f"{p.chunk.title} {p.chunk.publisher} {p.chunk.place} {p.chunk.section} "
+            + _BARE_LINE.sub(" ", p.chunk.text)
             for p in passages
         )
         lower = " ".join(text.split()).lower().replace("’", "'")
@@ -679,15 +688,17 @@ class ExtractiveComposer:
         f_vec = self.kb.embed_query(focus) if focus else q_vec
         fsims = vectors @ f_vec if focus else sims
         # A sentence that leans on the one before ("These were Ashfield District Council and
-        # Northumberland County Council.") is judged together with it: its meaning is the pair's
-        # (the mean of the two vectors, normalised) and it covers the pair's terms.
+        # Northumberland County Council.") or answers the question it reports ("We asked what
+        # neighbourhood working was 'used for'. Resolving practical issues came first...") is
+        # judged together with it: its meaning is the pair's (the mean of the two vectors,
+        # normalised) and it covers the pair's terms.
         antecedent: dict[int, int] = {}
         at = {(c.passage_no, c.index): i for i, c in enumerate(out)}
         for i, cand in enumerate(out):
             j = at.get((cand.passage_no, cand.index - 1))
             if (
                 j is not None
-                and _leans_back(cand.text)
+                and (_leans_back(cand.text) or _ASKED.search(out[j].text))
                 and _same_paragraph(passages[cand.passage_no - 1], out[j], cand)
             ):
                 antecedent[i] = j
@@ -715,7 +726,7 @@ class ExtractiveComposer:
             if needs.count_of and _counts(cand.text, needs.count_of, window=2, back=2):
                 type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
             rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))
-            signpost = SIGNPOST_PENALTY if _SIGNPOST.search(cand.text) else 0.0
+            signpost = SIGNPOST_PENALTY if _SIGNPOST.search(cand.text) or _ASKED.search(cand.text) else 0.0
             cand.score = -signpost + (
                 0.50 * ((1 - FOCUS_SHARE) * cand.similarity + FOCUS_SHARE * float(fsim))
                 + 0.35 * cand.coverage
@@ -810,7 +821,7 @@ class ExtractiveComposer:
         previous = by_pos.get((anchor.passage_no, anchor.index - 1))
         if (
             previous
-            and _leans_back(anchor.text)
+            and (_leans_back(anchor.text) or _ASKED.search(previous.text))
             and _same_paragraph(passages[anchor.passage_no - 1], previous, anchor)
         ):
             chosen.insert(0, previous)

@@ -109,7 +109,12 @@ class AnswerPipeline:
         carried = self._carried(ctx, query)
         # "Why didn't they use it?" points back at what the last answer cited: those passages lead.
         # A follow-up naming its own subject ("What about Derby?") keeps them after its own.
-        ctx.passages = carried + ctx.passages if _POINTS_BACK.search(ctx.question) else ctx.passages + carried
+        if _POINTS_BACK.search(ctx.question):
+            cited = set(ctx.carried[:CARRIED_CITATIONS])
+            found = [p for p in ctx.passages if p.chunk.id in cited]  # retrieved again: lead too
+            ctx.passages = found + carried + [p for p in ctx.passages if p.chunk.id not in cited]
+        else:
+            ctx.passages += carried
         if not ctx.passages:
             raise Stop(Status.NO_ANSWER, NO_SOURCES_TEXT)
 

@@ -20,6 +20,7 @@ _REFERENCES = re.compile(
     r"partnership|pilot|review|report|strategy|officers?|roles?))\b",
     re.I,
 )
+_CONTRAST = re.compile(r"^\s*(and\s+)?(what|how) about\b", re.I)
 _ONE = re.compile(r"\b(the|that|this) [A-Z]?\w+ one\b", re.I)
 _GENERIC_NAME_WORDS = frozenset(
     "council councils county city borough district team teams board boards act scheme programme".split()
@@ -111,6 +112,11 @@ def is_followup(question: str, has_history: bool) -> bool:
     return bool(_REFERENCES.search(question)) and not own_names
 
 
+def _drop_about(standalone: str) -> str:
+    """A standalone question's own words, without the "(about: ...)" an earlier rewrite added."""
+    return re.sub(r"\s*\(about:.*\)$", "", standalone)
+
+
 def topic(question: str) -> list[str]:
     """Names first, then remaining content words of a question."""
     found = distinctive_names(question)
@@ -129,6 +135,10 @@ def rewrite(question: str, previous_standalone: str) -> str:
     # name ("Which team at the County Council...") replaces nothing
     own_names = distinctive_names(question)
     context = topic(previous_standalone)
+    if _CONTRAST.search(question) and not own_names and len(topic(question)) >= 2:
+        # "What about the ones that only cover their disadvantaged wards?" swaps what was asked
+        # about the same subject: keep the earlier names, not the earlier question's other words
+        context = distinctive_names(_drop_about(previous_standalone)) or context
     if own_names:
         prev_names = {n.lower() for n in names(previous_standalone)}
         context = [t for t in context if t.lower() not in prev_names]

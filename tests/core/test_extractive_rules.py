@@ -42,7 +42,9 @@ def test_announced_count(sentence: str, count: int) -> None:
 
 
 def test_focus_question_drops_the_names_and_keeps_what_is_asked() -> None:
-    focus = _focus_question("What data did South Tyneside use to choose where to start Local Area Coordination?")
+    focus = _focus_question(
+        "What data did South Tyneside use to choose where to start Local Area Coordination?"
+    )
     assert "South Tyneside" not in focus and "Coordination" not in focus
     assert "data" in focus and "choose" in focus
     assert _focus_question("How does it work?") == ""  # no names: nothing to take away
@@ -72,7 +74,9 @@ def test_reason_answer_type() -> None:
 
 
 def test_generic_name_in_a_followup_keeps_the_earlier_subject() -> None:
-    standalone = rewrite("Which team at the County Council supports it?", "Who chairs the Safer Nottinghamshire Board?")
+    standalone = rewrite(
+        "Which team at the County Council supports it?", "Who chairs the Safer Nottinghamshire Board?"
+    )
     assert "Safer Nottinghamshire Board" in standalone
     derby = rewrite("What about Derby?", "How many neighbourhood officers does Nottingham have?")
     assert "Derby" in derby and "Nottingham" not in derby
@@ -100,8 +104,10 @@ def test_a_counted_structure_brings_its_rows(assistant) -> None:  # type: ignore
 @pytest.mark.slow
 def test_a_pull_quote_gives_way_to_the_sentence_opening_its_list(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.answer(
-        ChatRequest("What are the Place Department's four commissioning programmes that the Communities Team "
-                    "contributes to?")
+        ChatRequest(
+            "What are the Place Department's four commissioning programmes that the Communities Team "
+            "contributes to?"
+        )
     )
     for programme in ("place and community", "opportunity areas", "skills and aspiration"):
         assert programme in answer.answer
@@ -119,7 +125,7 @@ def test_followup_sees_what_the_last_answer_cited_and_what_follows(assistant) ->
     cited = first.citations[0].chunk_id
     assert cited in seen
     # "they" and "it" point back: what the last answer cited comes before what retrieval found
-    assert follow.passages[0].chunk.id in {c.chunk_id for c in first.citations}
+    assert follow.passages[0].chunk.id == first.citations[0].chunk_id
     at = snap.positions[cited]
     after = snap.chunks[at + 1] if at + 1 < len(snap.chunks) else None
     if after is not None and after.doc_id == snap.chunks[at].doc_id:
@@ -136,8 +142,11 @@ def test_carried_passages_obey_the_followups_filters(assistant) -> None:  # type
     cited_docs = {c.doc_id for c in first.citations}
     assert cited_docs
     follow = assistant.answer(
-        ChatRequest("Why didn't they use it?", conversation_id=first.conversation_id,
-                    filters=Filters(doc_type="board_report"))
+        ChatRequest(
+            "Why didn't they use it?",
+            conversation_id=first.conversation_id,
+            filters=Filters(doc_type="board_report"),
+        )
     )
     # a filter the cited passages do not meet keeps them out of the follow-up
     assert not {p.chunk.doc_id for p in follow.passages} & cited_docs
@@ -146,20 +155,26 @@ def test_carried_passages_obey_the_followups_filters(assistant) -> None:  # type
 def test_a_place_answer_names_somewhere_the_question_does_not() -> None:
     known = frozenset(["south", "tyneside"])
     assert not _has_type("At the time of writing, South Tyneside have three coordinators.", "place", known)
-    assert _has_type("Coordinators were embedded in three wards – Primrose, Biddick and Whitburn.", "place", known)
+    assert _has_type(
+        "Coordinators were embedded in three wards – Primrose, Biddick and Whitburn.", "place", known
+    )
 
 
 @pytest.mark.slow
 def test_a_run_of_sentences_about_the_same_thing_stays_together(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.answer(
-        ChatRequest("What is the NDO's role in Nottingham's ward budgets, and what can the money be spent on?")
+        ChatRequest(
+            "What is the NDO's role in Nottingham's ward budgets, and what can the money be spent on?"
+        )
     )
     assert "allocating" in answer.answer and "brownies" in answer.answer
 
 
 def test_a_definition_answers_what_an_acronym_stands_for() -> None:
     known = frozenset(["epic"])
-    assert _has_type("Their approach is the Empowering People in Communities (EPiC) programme.", "definition", known)
+    assert _has_type(
+        "Their approach is the Empowering People in Communities (EPiC) programme.", "definition", known
+    )
     assert not _has_type("In the areas EPiC targets, it provides community budgets.", "definition", known)
     assert not _has_type("Each team has a Neighbourhood Development Officer (NDO).", "definition", known)
     assert _has_type("The city has 20 Neighbourhood Action Teams (NATs).", "definition", frozenset(["nat"]))
@@ -202,7 +217,9 @@ def test_a_counted_which_question_is_still_a_place_question() -> None:
 @pytest.mark.slow
 def test_an_acronym_stands_for_the_phrase_the_question_spells_out(assistant) -> None:  # type: ignore[no-untyped-def]
     # "social return on investment" in the question, "SROI" in the answer sentence
-    answer = assistant.answer(ChatRequest("What social return on investment did Barnsley's area councils achieve?"))
+    answer = assistant.answer(
+        ChatRequest("What social return on investment did Barnsley's area councils achieve?")
+    )
     assert answer.status == "answered" and "£11.80" in answer.answer
 
 
@@ -241,3 +258,46 @@ def test_a_byline_is_an_answer_sentence_not_a_heading() -> None:
     assert _is_heading("Research for the NANM", "Doing the right thing")
     assert "who" in answer_types("Which council service is the Communities Team part of?")
     assert "criteria" in synonyms("measure") and "metric" in synonyms("measure")
+
+
+@pytest.mark.slow
+def test_a_place_only_listed_is_not_a_place_the_documents_describe(assistant) -> None:  # type: ignore[no-untyped-def]
+    # Camden is only a line in NANM's list of survey respondents' areas
+    answer = assistant.answer(ChatRequest("How does Camden run its locality working?"))
+    assert answer.status == "no_answer"
+    from assistant.composers.extractive import _BARE_LINE
+
+    assert _BARE_LINE.sub("", "Bolton\nCamden\nCity of York\n").strip() == ""
+    assert _BARE_LINE.search("Camden runs six locality hubs.") is None
+
+
+@pytest.mark.slow
+def test_retrieval_finds_a_fact_in_one_sentence_of_a_long_chunk(assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.retrieval import Query
+
+    snap = assistant.kb.snapshot()
+    assert snap.sentence_index() is not None  # the bundled corpus is small enough to precompute
+    question = "What was Nottingham's 2017 behaviour change campaign on dog fouling called?"
+    # the campaign is named at the end of a long sentence late in its chunk
+    ranked = snap.by_sentence(assistant.kb.embed_query(question), 5)
+    assert any("eyes wide open" in snap.chunks[pos].text.lower() for pos, _ in ranked)
+    passages = assistant.retriever.retrieve(Query(question), k=5)
+    assert any("eyes wide open" in p.chunk.text.lower() for p in passages)
+
+
+def test_a_sentence_reporting_a_question_is_answered_by_the_next() -> None:
+    from assistant.composers.extractive import _ASKED
+
+    assert _ASKED.search("We asked what neighbourhood working was ‘used for’.")
+    assert _ASKED.search("Respondents were asked which partners lead.")
+    assert not _ASKED.search("Resolving practical issues came first, followed by explaining issues.")
+
+
+def test_what_about_a_new_predicate_keeps_only_the_earlier_names() -> None:
+    previous = (
+        "How many councils in the Local Trust study have a borough-wide approach plus specific programmes?"
+    )
+    standalone = rewrite("What about the ones that only cover their disadvantaged wards?", previous)
+    assert "Trust" in standalone and "borough-wide" not in standalone and "programmes" not in standalone
+    # one word of its own: the earlier subject and question still apply
+    assert "NATs" in rewrite("What about funding?", "How does Nottingham run its NATs?")
