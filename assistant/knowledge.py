@@ -30,7 +30,7 @@ from assistant.types import Chunk
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMAT = 5
 PRECOMPUTE_SENTENCES_UP_TO = 5000  # chunks; larger corpora embed answer sentences on demand
 STOPWORDS = frozenset(
     [
@@ -349,6 +349,9 @@ class KnowledgeBase:
         known = self._snapshot.sentence_vectors if self._snapshot is not None else {}
         if texts and all(t in known for t in texts):
             return np.stack([known[t] for t in texts])
+        for t in texts:  # the precomputed ones, so only the rest are embedded
+            if t in known and t not in self._sentence_cache:
+                self._sentence_cache[t] = known[t]
         missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
         if missing:
             if len(self._sentence_cache) + len(missing) > 200_000:
@@ -400,9 +403,10 @@ class KnowledgeBase:
         started = time.perf_counter()
         snap = build_snapshot(self.index, records, version)
         if len(snap.chunks) <= PRECOMPUTE_SENTENCES_UP_TO:
-            from assistant.sentences import split_sentences
+            from assistant.sentences import clauses, split_sentences
 
             sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
+            sentences += [c for s in sentences for c in clauses(s)]  # long sentences' clauses too
             if sentences:
                 snap.sentence_vectors = self._embed_by_length(sentences)
                 snap.sentence_index()  # the matrix retrieval ranks sentences with, cached with the rest

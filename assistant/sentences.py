@@ -99,3 +99,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+CLAUSE_FROM_WORDS = 25  # sentences longer than this are also judged clause by clause
+_CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|which|where|whereas)\b)|;\s+|\s+[–—]\s+|:\s+")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A long sentence's clauses ("During 2023 ... a leadership group was established, ... and
+    coordinators were embedded in three wards – Primrose, ..."), each at least five words; []
+    when the sentence is short or has no clear break. Used to judge meaning, never quoted alone."""
+    if len(sentence.split()) <= CLAUSE_FROM_WORDS:
+        return []
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(sentence)]
+    parts = [p for p in parts if len(p.split()) >= 5]
+    return parts if len(parts) >= 2 else []

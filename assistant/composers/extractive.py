@@ -24,7 +24,7 @@ from assistant.glossary import synonyms
 from assistant.grounding import names, numbers
 from assistant.injection import addressed_to_assistant
 from assistant.knowledge import KnowledgeBase, Snapshot, tokenize
-from assistant.sentences import sentence_spans
+from assistant.sentences import clauses, sentence_spans
 from assistant.types import Passage
 
 # Thresholds, calibrated on eval/gold.jsonl (see eval/README.md): below them we decline.
@@ -687,6 +687,15 @@ class ExtractiveComposer:
         focus = _focus_question(question)
         f_vec = self.kb.embed_query(focus) if focus else q_vec
         fsims = vectors @ f_vec if focus else sims
+        # a long sentence means what its closest clause means ("..., and coordinators were embedded
+        # into communities in three wards – Primrose, Biddick and All Saints, ...")
+        split = [(i, part) for i, c in enumerate(out) for part in clauses(c.text)]
+        if split:
+            parts = self.kb.embed_sentences([part for _, part in split])
+            for (i, _), p_sim, pf_sim in zip(split, parts @ q_vec, parts @ f_vec, strict=True):
+                sims[i] = max(sims[i], float(p_sim))
+                if focus:
+                    fsims[i] = max(fsims[i], float(pf_sim))
         # A sentence that leans on the one before ("These were Ashfield District Council and
         # Northumberland County Council.") or answers the question it reports ("We asked what
         # neighbourhood working was 'used for'. Resolving practical issues came first...") is

@@ -301,3 +301,17 @@ def test_what_about_a_new_predicate_keeps_only_the_earlier_names() -> None:
     assert "Trust" in standalone and "borough-wide" not in standalone and "programmes" not in standalone
     # one word of its own: the earlier subject and question still apply
     assert "NATs" in rewrite("What about funding?", "How does Nottingham run its NATs?")
+
+
+def test_a_long_sentence_is_also_judged_by_its_clauses() -> None:
+    from assistant.sentences import clauses
+
+    long = (
+        "During 2023 and early 2024 a LAC leadership group was established, reporting to the Health and "
+        "Wellbeing Board, and coordinators were recruited and embedded into communities in three wards – "
+        "Primrose, Biddick and All Saints, and Whitburn and Marsden."
+    )
+    parts = clauses(long)
+    assert "and coordinators were recruited and embedded into communities in three wards" in parts
+    assert all(p in long for p in parts)
+    assert clauses("The SROI was £11.80 for every £1 invested.") == []  # short: judged whole
