@@ -101,6 +101,7 @@ def score_item(
     doc_text: Callable[[str], str],
     chunk_text: Callable[[dict[str, Any]], str],
     scorer: GroundingScorer,
+    searched_top5: str | None = None,
 ) -> dict[str, Any]:
     """One results.jsonl row: the answer record plus its metric values.
 
@@ -134,7 +135,11 @@ def score_item(
             "ndcg_at_10": M.ndcg_at_k(ranked, relevant, 10),
             "recall_curve": [M.recall_at_k(ranked, relevant, k) for k in range(1, K_CURVE + 1)],
         }
-    top5_text = "\n".join(r.get("text", "") for r in retrieved[:5])
+    # the issue's measure is `nbhd search -k 5` on the question; the passages behind the answer
+    # stand in when no search was run (compare/plan routes retrieve their own way)
+    top5_text = (
+        searched_top5 if searched_top5 is not None else "\n".join(r.get("text", "") for r in retrieved[:5])
+    )
     top5_covered, _ = M.fact_coverage(top5_text, facts)
 
     sentences = [] if refused else scorer.score_answer(answer, citations, chunk_text)
@@ -312,6 +317,7 @@ def run_assistant(
     assistant: Any = None,
 ) -> list[dict[str, Any]]:
     from assistant.chat import build_assistant
+    from assistant.retrieval import Query
     from assistant.types import ChatRequest
 
     assistant = assistant or build_assistant(settings)
@@ -353,6 +359,11 @@ def run_assistant(
                 for p in ans.passages
             ]
             standalone = ans.standalone_question
+            # what `nbhd search -k 5` returns for the (standalone) question, same filters and audience
+            searched = assistant.retriever.retrieve(
+                Query(standalone or item["question"], request.filters, request.groups), k=5
+            )
+            searched_top5: str | None = "\n".join(p.chunk.text for p in searched)
         except Exception as exc:  # an error is a result, not a crash of the run
             status, text, citations, retrieved, latency, standalone = (
                 "error",
@@ -373,6 +384,7 @@ def run_assistant(
             doc_text=lambda d: texts.get(d, ""),
             chunk_text=chunk_text,
             scorer=scorer,
+            searched_top5=searched_top5,
         )
         row["standalone_question"] = standalone
         rows.append(row)

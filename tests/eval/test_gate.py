@@ -91,3 +91,25 @@ def test_metric_holds_its_floor(metric: str, eval_summary: dict[str, Any], basel
 def test_must_pass_items_still_pass(eval_summary: dict[str, Any], baseline: dict[str, Any]) -> None:
     failed = gate.must_pass_failures(eval_summary, baseline)
     assert not failed, f"must-pass items failing: {failed}"
+
+
+# --------------------------------------------------------------------------- issue 3's bars, absolute
+
+# (question type, or "overall" for every answerable item), metric, bar, higher is better
+ISSUE3_BARS = [
+    ("factual", "all_facts_rate", 0.90, True),
+    ("unanswerable", "refusal_accuracy", 0.90, True),
+    ("overall", "false_refusal_rate", 0.05, False),
+    ("overall", "quote_verbatim_rate", 1.0, True),
+    ("factual", "citation_precision", 0.90, True),
+    ("followup", "all_facts_rate", 0.80, True),
+    ("overall", "top5_all_facts_rate", 0.90, True),
+]
+
+
+@pytest.mark.parametrize(("section", "metric", "bar", "higher"), ISSUE3_BARS)
+def test_issue3_bar(section: str, metric: str, bar: float, higher: bool, eval_summary: dict[str, Any]) -> None:
+    scope = eval_summary["overall"] if section == "overall" else eval_summary["by_type"][section]
+    value = scope[metric]
+    assert value is not None, f"{section} {metric} not measured"
+    assert (value >= bar) if higher else (value <= bar), f"{section} {metric} = {value:.3f}, bar {bar}"
