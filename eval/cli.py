@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         baseline: Annotated[
             Path | None,
             typer.Option(
-                "--baseline", help="summary.json to compare against (default: eval/baseline.json if present)"
+                "--baseline", help="summary.json to compare with (default: eval/baseline.json, gold set only)"
             ),
         ] = None,
         naive: Annotated[
@@ -38,7 +38,9 @@ def register(app: typer.Typer) -> None:
         if not questions.is_file():
             typer.echo(f"error: no question file at {questions}", err=True)
             raise typer.Exit(1)
-        if baseline is None and DEFAULT_BASELINE.is_file():
+        # the committed baseline belongs to the gold set; another question file has none by default
+        gold = questions.resolve() == DEFAULT_QUESTIONS.resolve()
+        if baseline is None and gold and DEFAULT_BASELINE.is_file():
             baseline = DEFAULT_BASELINE
         if baseline is not None and not baseline.is_file():
             typer.echo(f"error: no baseline at {baseline}", err=True)
