@@ -54,6 +54,7 @@ eval: dev ## run the evaluation harness on the gold set and check the CI gate
 
 bench: dev ## benchmarks (numbers, not asserts)
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_answer.py
 
 clean: ## remove the data dir and caches (keeps .venv)
 	rm -rf .nbhd eval/out .pytest_cache .mypy_cache .ruff_cache
