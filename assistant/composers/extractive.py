@@ -405,6 +405,8 @@ _CONCLUDES = re.compile(r"^(Therefore|Thus|Hence|Consequently|As a result|In tur
 def _leans_back(text: str) -> bool:
     """The sentence needs the one before it: it opens with, or soon uses, a pronoun for its subject."""
     head = " ".join(text.split()[:8])
+    if text.lstrip().startswith("|"):
+        return True  # a table row's next cell, its first having ended a sentence ("Be Bold. | A campaign")
     return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
 
 

@@ -315,3 +315,10 @@ def test_a_long_sentence_is_also_judged_by_its_clauses() -> None:
     assert "and coordinators were recruited and embedded into communities in three wards" in parts
     assert all(p in long for p in parts)
     assert clauses("The SROI was £11.80 for every £1 invested.") == []  # short: judged whole
+
+
+def test_a_table_cell_leans_on_the_cell_before_it() -> None:
+    from assistant.composers.extractive import _leans_back
+
+    assert _leans_back("| A borough-wide campaign to encourage residents to get involved.")
+    assert not _leans_back("A borough-wide campaign to encourage residents to get involved.")
