@@ -21,6 +21,8 @@ from assistant.types import Chunk, Filters, Passage
 # 10 lets a first place in either list count. Measured on eval/gold.jsonl (every key fact in the
 # top 5, 138 answerable items): K=60 116, 30 117, 20 119, 10 120, 5 124; see docs/ARCHITECTURE.md.
 RRF_K = 10
+# The best-sentence ranking (Snapshot.by_sentence) counts half as much as the other two: at full
+# weight it found more facts (top 5: 125 of 138) but pulled in passages that made two answers worse.
 SENTENCE_WEIGHT = 0.5
 
 
@@ -190,21 +192,29 @@ class Retriever:
         self.kb = kb
         self.pool = pool
 
-    def _written_together(self, name: str) -> bool:
-        """Whether the documents write this "X and Y" as one name ("Telford and Wrekin"): looked for
-        in the chunks BM25 ranks highest for its words, not in a copy of the whole corpus."""
+    def _written_together(self, name: str, mask: np.ndarray[Any, Any] | None) -> bool:
+        """Whether the documents this caller may see write this "X and Y" as one name ("Telford and
+        Wrekin"): looked for in the chunks BM25 ranks highest for its words."""
         snap = self.kb.snapshot()
         pattern = re.compile(rf"\b{re.escape(name)}\b")
         return any(
             pattern.search(" ".join(snap.chunks[pos].text.split()))
-            for pos, _ in snap.lexical(tokenize(name), 20)
+            for pos, _ in snap.lexical(tokenize(name), 20, mask)
         )
+
+    def _mask(self, snap: Snapshot, query: Query) -> np.ndarray[Any, Any] | None:
+        return snap.cached_mask(
+            ("lexical", query.filters, query.groups),
+            lambda: lexical_mask(snap, query.filters, query.groups),
+        )  # O(chunks) to build, so once per snapshot and filter; None when it keeps everything
 
     def query_texts(self, query: Query) -> list[str]:
         """The texts ``retrieve`` embeds for this query (so a caller can batch them with its own):
         the whole question, then one per subject when it names several."""
-        glossary = self.kb.snapshot().glossary
-        subjects = split_subjects(query.text, self._written_together)
+        snap = self.kb.snapshot()
+        mask = self._mask(snap, query)
+        subjects = split_subjects(query.text, lambda name: self._written_together(name, mask))
+        glossary = snap.glossary
         return [glossary.expand(t) for t in (query.text, *subject_queries(query.text, subjects))]
 
     def retrieve(self, query: Query, k: int = 6) -> list[Passage]:
@@ -214,10 +224,7 @@ class Retriever:
         texts = self.query_texts(query)
         self.kb.embed_queries(texts)  # one batch (a no-op when the caller has embedded them)
         where = store_where(snap, query.filters, query.groups)
-        mask = snap.cached_mask(
-            ("lexical", query.filters, query.groups),
-            lambda: lexical_mask(snap, query.filters, query.groups),
-        )  # O(chunks) to build, so once per snapshot and filter; None when it keeps everything
+        mask = self._mask(snap, query)
         lists = []
         for text in texts:
             dense = self.kb.index.query_visible(
