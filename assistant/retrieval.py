@@ -1,6 +1,7 @@
-"""Hybrid retrieval: dense (the vector store) + BM25 (the snapshot), fused by
-reciprocal rank, with glossary expansion, metadata and access filters, and a
-diversity pass so near-duplicate chunks don't crowd out a second document.
+"""Hybrid retrieval: dense (the vector store) + BM25 (the snapshot) + each chunk's best
+sentence (the snapshot's sentence vectors, when it has them), fused by reciprocal rank, with
+glossary expansion, a retrieval per subject for questions naming several, metadata and access
+filters, and a diversity pass so near-duplicate chunks don't crowd out a second document.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The default composer: picks the sentences that answer the question, no model.
 
 For every sentence of the retrieved passages it scores
-  - meaning: embedding similarity to the question,
+  - meaning: embedding similarity to the question (a long sentence by its closest clause; a
+    sentence leaning on the one before as the pair),
   - terms: IDF-weighted coverage of the question's content terms (acronyms and
-    their expansions count as one term),
+    their expansions count as one term, word forms meet: "chairs"/"chaired"),
   - answer type: a number for "how many", a year for "when", a place for "which wards"...,
   - context: the passage's retrieval rank and whether its title/section match.
 The best sentence anchors the answer; others join when they cover question terms the
