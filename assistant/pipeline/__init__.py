@@ -47,8 +47,8 @@ class Stop(Exception):
 
 
 CARRIED_CITATIONS = 2  # of the previous answer's citations, how many a follow-up carries
-_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|these|those)\b", re.I)
 CARRIED_AFTER = 1  # and how many passages after each (2 was tried: no follow-up gained)
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|these|those)\b", re.I)  # a follow-up pointing back
 
 
 @dataclass
