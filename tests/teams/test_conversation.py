@@ -22,7 +22,8 @@ from .fake_botframework import FakeBotFramework
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-NAT_DOC = "nottingham-locality-working-case-study"
+# the documents that state Nottingham's 20 NATs and who chairs them (eval/gold.jsonl f01, f02)
+NAT_DOCS = {"nottingham-locality-working-case-study", "nanm-doing-the-right-thing-2018"}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def test_a_teams_conversation_with_the_real_assistant(live: tuple[TestClient, Fa
     first = turn("How many Neighbourhood Action Teams does Nottingham have?")
     assert "20" in first["text"] and "[1]" in first["text"]
     first_cited = {c["appearance"]["url"].split("/api/sources/")[1].split("?")[0] for c in citations(first)}
-    assert NAT_DOC in first_cited
+    assert first_cited and first_cited <= NAT_DOCS
     assert all(c["appearance"]["url"].startswith(f"{PUBLIC_BASE}/api/sources/") for c in citations(first))
     assert (
         "AIGeneratedContent"
@@ -85,9 +86,9 @@ def test_a_teams_conversation_with_the_real_assistant(live: tuple[TestClient, Fa
 
     follow_up = turn("Who chairs them?")
     assert "Neighbourhood Development Officer" in follow_up["text"], follow_up["text"]
-    assert NAT_DOC in {
+    assert {
         c["appearance"]["url"].split("/api/sources/")[1].split("?")[0] for c in citations(follow_up)
-    }
+    } & NAT_DOCS
 
     invoke = feedback_invoke(
         fake, follow_up["_id"], reaction="like", text="Exactly what I needed", kind="channel"
