@@ -25,6 +25,7 @@ from assistant.glossary import synonyms
 from assistant.grounding import names, numbers
 from assistant.injection import addressed_to_assistant
 from assistant.knowledge import KnowledgeBase, Snapshot, tokenize
+from assistant.pipeline.condense import drop_about
 from assistant.sentences import clauses, sentence_spans
 from assistant.types import Passage
 
@@ -41,7 +42,6 @@ FOCUS_SHARE = 0.3
 
 # "which three wards", "which other councils": a count or qualifier before the noun asked about
 _COUNTED = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|main) "
-_ABOUT = re.compile(r"\s*\(about:.*\)$")
 # Share of its weight a term carried into a follow-up from earlier turns keeps (see _term_groups).
 ABOUT_WEIGHT = 0.5
 _TYPE_PATTERNS = {
@@ -291,6 +291,7 @@ _SHARE = re.compile(r"\d\s?%|\b\d+(\.\d+)? per ?cent\b", re.I)
 # What a money question measures, as families of words: "What is the annual budget for X?" is
 # not answered by "X helped a group secure a £2,000 grant". A question naming none of these
 # ("How much did it cost?" names cost; "How much money...") takes any figure in pounds.
+_RETURN_WORDS = frozenset(["return", "sroi", "value", "worth", "invested", "investment"])
 _MONEY_NOUNS = (
     frozenset(
         [
@@ -314,7 +315,7 @@ _MONEY_NOUNS = (
         ["cost", "costs", "costing", "spend", "spending", "spent", "saving", "savings", "saved", "price"]
     ),
     frozenset(["grant", "grants", "award", "awarded", "funding", "funded", "fund"]),
-    frozenset(["return", "sroi", "value", "worth", "invested", "investment"]),
+    _RETURN_WORDS,
 )
 _PERCENT = re.compile(
     r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
@@ -343,8 +344,8 @@ class Needs:
         percent = bool(_PERCENT_Q.search(q)) and not count
         q_words = set(re.findall(r"[a-z]+", q.lower()))
         families = [f for f in _MONEY_NOUNS if f & q_words]
-        if _MONEY_NOUNS[-1] in families:  # "return on investment" measures the return
-            families = [_MONEY_NOUNS[-1]]
+        if _RETURN_WORDS in families:  # "return on investment" measures the return
+            families = [_RETURN_WORDS]
         money_words = frozenset().union(*families)
         return cls(
             money=bool(_MONEY_Q.search(q)) and not count and not re.search(r"\bhow much of\b", q, re.I),
@@ -418,12 +419,20 @@ def _same_paragraph(passage: Passage, a: Candidate, b: Candidate) -> bool:
     return start >= 0 and end >= 0 and "\n" not in text[start + len(a.text) : end]
 
 
+def _rests_on(passage: Passage, previous: Candidate, sentence: Candidate) -> bool:
+    """The sentence needs the one before it in its paragraph: it leans back on it ("These were
+    Ashfield...") or answers the question it reports ("We asked what... Resolving...")."""
+    return bool(_leans_back(sentence.text) or _ASKED.search(previous.text)) and _same_paragraph(
+        passage, previous, sentence
+    )
+
+
 _PART_BREAK = re.compile(r",?\s+and\s+(?=(?:what|which|who|how|when|where|why|whose)\b)|\?\s+(?=\S)", re.I)
 
 
 def split_question(question: str) -> list[str]:
     """The parts of a question that asks two things: "What is X, and what does it fund?"."""
-    body = re.sub(r"\s*\(about:.*\)$", "", question)
+    body = drop_about(question)
     about = question[len(body) :]
     parts = [p.strip(" ,") for p in _PART_BREAK.split(body) if p and p.strip(" ,")]
     if len(parts) < 2:
@@ -558,7 +567,7 @@ class ExtractiveComposer:
         core = [t for t in tokenize(question) if t not in _QUESTION_NOISE and not t.endswith(("n't", "n’t"))]
         # a follow-up's "(about: ...)" carries the earlier turn's subject: it says which passage,
         # not what is asked, so its terms weigh less than the follow-up's own words
-        asked = set(tokenize(_ABOUT.sub("", question)))
+        asked = set(tokenize(drop_about(question)))
         for term in dict.fromkeys(core):
             alternatives = set(synonyms(term))
             expansion = snap.glossary.entries.get(term.upper())
@@ -708,11 +717,7 @@ class ExtractiveComposer:
         at = {(c.passage_no, c.index): i for i, c in enumerate(out)}
         for i, cand in enumerate(out):
             j = at.get((cand.passage_no, cand.index - 1))
-            if (
-                j is not None
-                and (_leans_back(cand.text) or _ASKED.search(out[j].text))
-                and _same_paragraph(passages[cand.passage_no - 1], out[j], cand)
-            ):
+            if j is not None and _rests_on(passages[cand.passage_no - 1], out[j], cand):
                 antecedent[i] = j
                 pair = vectors[i] + vectors[j]
                 pair = pair / (float((pair @ pair) ** 0.5) or 1.0)
@@ -831,11 +836,7 @@ class ExtractiveComposer:
         or the next sentence of the same paragraph when it is on topic."""
         chosen = [anchor]
         previous = by_pos.get((anchor.passage_no, anchor.index - 1))
-        if (
-            previous
-            and (_leans_back(anchor.text) or _ASKED.search(previous.text))
-            and _same_paragraph(passages[anchor.passage_no - 1], previous, anchor)
-        ):
+        if previous and _rests_on(passages[anchor.passage_no - 1], previous, anchor):
             chosen.insert(0, previous)
         if anchor.text.rstrip().endswith(":"):
             i = anchor.index + 1

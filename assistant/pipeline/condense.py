@@ -112,7 +112,7 @@ def is_followup(question: str, has_history: bool) -> bool:
     return bool(_REFERENCES.search(question)) and not own_names
 
 
-def _drop_about(standalone: str) -> str:
+def drop_about(standalone: str) -> str:
     """A standalone question's own words, without the "(about: ...)" an earlier rewrite added."""
     return re.sub(r"\s*\(about:.*\)$", "", standalone)
 
@@ -138,7 +138,7 @@ def rewrite(question: str, previous_standalone: str) -> str:
     if _CONTRAST.search(question) and not own_names and len(topic(question)) >= 2:
         # "What about the ones that only cover their disadvantaged wards?" swaps what was asked
         # about the same subject: keep the earlier names, not the earlier question's other words
-        context = distinctive_names(_drop_about(previous_standalone)) or context
+        context = distinctive_names(drop_about(previous_standalone)) or context
     if own_names:
         prev_names = {n.lower() for n in names(previous_standalone)}
         context = [t for t in context if t.lower() not in prev_names]
