@@ -192,6 +192,9 @@ class Retriever:
     def __init__(self, kb: KnowledgeBase, pool: int = 40) -> None:
         self.kb = kb
         self.pool = pool
+        # the last query's texts: the pipeline asks for them to batch the embeddings, then
+        # ``retrieve`` needs them again (the subject split may run a BM25 lookup)
+        self._last_texts: tuple[tuple[str, Query], list[str]] | None = None
 
     def _written_together(self, name: str, mask: np.ndarray[Any, Any] | None) -> bool:
         """Whether the documents this caller may see write this "X and Y" as one name ("Telford and
@@ -213,10 +216,14 @@ class Retriever:
         """The texts ``retrieve`` embeds for this query (so a caller can batch them with its own):
         the whole question, then one per subject when it names several."""
         snap = self.kb.snapshot()
+        last = self._last_texts
+        if last is not None and last[0] == (snap.version, query):
+            return last[1]
         mask = self._mask(snap, query)
         subjects = split_subjects(query.text, lambda name: self._written_together(name, mask))
-        glossary = snap.glossary
-        return [glossary.expand(t) for t in (query.text, *subject_queries(query.text, subjects))]
+        texts = [snap.glossary.expand(t) for t in (query.text, *subject_queries(query.text, subjects))]
+        self._last_texts = ((snap.version, query), texts)
+        return texts
 
     def retrieve(self, query: Query, k: int = 6) -> list[Passage]:
         snap = self.kb.snapshot()
