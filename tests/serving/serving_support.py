@@ -157,10 +157,7 @@ class ServeProcess:
         return False
 
     def tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
 
 def load_store_helpers() -> ModuleType:
@@ -285,6 +282,34 @@ def stream_chat(url: str, message: str, conversation_id: str | None = None,
             resp.read()
             return resp.status_code, [], resp.json()
         return resp.status_code, list(sse_events(resp)), None
+
+
+def log_tail(path: Path, n: int = 4000) -> str:
+    """The last ``n`` characters of a server's log ("" when there is none yet)."""
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+def wait_for_service(
+    proc: subprocess.Popen[bytes], name: str, probe: Any, errors: Any, timeout: float,
+    tail: Any, pause: float,
+) -> None:
+    """Poll ``probe()`` (True once the service answers) until it does; fail at once if the process
+    exits, and after ``timeout`` with the last error and the log's tail."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail()}")
+        try:
+            if probe():
+                return
+        except errors as exc:
+            last = exc
+        time.sleep(pause)
+    raise RuntimeError(f"{name} not ready within {timeout:.0f}s ({last}):\n{tail()}")
 
 
 def wait_until(predicate: Any, timeout: float, interval: float = 0.25, what: str = "condition") -> Any:
@@ -429,19 +454,14 @@ class PostgresServer:
                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                 "-c", "max_connections=60",
             ], log)
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"postgres exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                with psycopg.connect(self.dsn("postgres"), connect_timeout=2, autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "{self.database}"')
-                return
-            except psycopg.OperationalError as exc:
-                last = exc
-                time.sleep(0.2)
-        raise RuntimeError(f"postgres not ready within {timeout:.0f}s ({last}):\n{self.tail()}")
+
+        def create_database() -> bool:
+            with psycopg.connect(self.dsn("postgres"), connect_timeout=2, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.database}"')
+            return True
+
+        wait_for_service(self.proc, "postgres", create_database, psycopg.OperationalError, timeout,
+                         self.tail, pause=0.2)
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         import psycopg
@@ -459,10 +479,7 @@ class PostgresServer:
             self.base = None
 
     def tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
 
 class RedisServer:
@@ -494,19 +511,12 @@ class RedisServer:
                  "--appendonly", "no", "--dir", str(self.workdir)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2) as client:
-                    if client.ping():
-                        return
-            except redis.RedisError as exc:
-                last = exc
-            time.sleep(0.1)
-        raise RuntimeError(f"redis-server not ready within {timeout:.0f}s ({last}):\n{self.tail()}")
+
+        def ping() -> bool:
+            with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2) as client:
+                return bool(client.ping())
+
+        wait_for_service(self.proc, "redis-server", ping, redis.RedisError, timeout, self.tail, pause=0.1)
 
     def stored_keys(self) -> list[str]:
         import redis
@@ -519,10 +529,7 @@ class RedisServer:
         _stop_group(proc)
 
     def tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
 
 def request_with_owner(server: ServeProcess, method: str, path: str, timeout: float = 60,
