@@ -35,9 +35,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bench_http import pct  # noqa: E402  (nearest-rank percentile, the same in every bench)
 
 from assistant.config import Settings  # noqa: E402
 
@@ -46,14 +49,6 @@ WARM_P50_BAR_MS = 150.0
 WARM_P95_BAR_MS = 400.0
 COLD_BAR_S = 6.0
 COLD_TIMEOUT_S = 300.0
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (as bench_http.py)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def gold_items(types: set[str]) -> list[dict[str, Any]]:
