@@ -135,8 +135,9 @@ def score_item(
             "ndcg_at_10": M.ndcg_at_k(ranked, relevant, 10),
             "recall_curve": [M.recall_at_k(ranked, relevant, k) for k in range(1, K_CURVE + 1)],
         }
-    # the measure is `nbhd search -k 5` on the question; the passages behind the answer
-    # stand in when no search was run (compare/plan routes retrieve their own way)
+    # the measure is `nbhd search -k 5` on the (standalone) question; the passages behind
+    # the answer stand in when no search was run (an item that raised, or a caller of score_item
+    # without a search)
     top5_text = (
         searched_top5 if searched_top5 is not None else "\n".join(r.get("text", "") for r in retrieved[:5])
     )
@@ -365,6 +366,7 @@ def run_assistant(
             )
             searched_top5: str | None = "\n".join(p.chunk.text for p in searched)
         except Exception as exc:  # an error is a result, not a crash of the run
+            searched_top5 = None
             status, text, citations, retrieved, latency, standalone = (
                 "error",
                 f"{type(exc).__name__}: {exc}",

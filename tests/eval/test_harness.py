@@ -166,3 +166,44 @@ def test_elided_quote_is_not_verbatim_but_its_parts_are_recorded() -> None:
     row = _score(item, answer="There are 20 [1].", citations=[{"n": 1, "doc_id": "a", "quote": quote}])
     assert row["quotes_verbatim"] == [False]
     assert row["quote_segments_verbatim"] == [True]
+
+
+def test_an_item_that_raises_is_an_error_row_and_the_run_goes_on() -> None:
+    """The first item raising must not leave the next row without its own top-5 search."""
+    from types import SimpleNamespace
+
+    from assistant.types import Chunk, Passage
+    from eval.runner import run_assistant
+
+    chunk = Chunk(id="c1", doc_id="d1", text="The city has 20 Neighbourhood Action Teams.", title="T")
+    calls: list[str] = []
+
+    def answer(request: Any) -> Any:
+        calls.append(request.message)
+        if request.message == "boom?":
+            raise RuntimeError("store down")
+        return SimpleNamespace(
+            status="answered",
+            answer="The city has 20 [1].",
+            citations=[],
+            passages=[Passage(chunk=chunk, score=1.0)],
+            latency_ms=5.0,
+            conversation_id="c",
+            standalone_question=request.message,
+        )
+
+    fake = SimpleNamespace(
+        warm_up=lambda: None,
+        kb=SimpleNamespace(snapshot=lambda: SimpleNamespace(chunks=[chunk])),
+        answer=answer,
+        retriever=SimpleNamespace(retrieve=lambda query, k: [Passage(chunk=chunk, score=1.0)]),
+    )
+    scorer = SimpleNamespace(score_answer=lambda *a: [])
+    items = [
+        {"id": "f1", "type": "factual", "question": "boom?", "facts": [["\\b20\\b"]], "sources": ["d1"]},
+        {"id": "f2", "type": "factual", "question": "How many?", "facts": [["\\b20\\b"]], "sources": ["d1"]},
+    ]
+    rows = run_assistant(SimpleNamespace(), items, scorer, progress=False, assistant=fake)  # type: ignore[arg-type]
+    assert calls == ["boom?", "How many?"]
+    assert rows[0]["status"] == "error" and rows[0]["top5_facts_covered"] == 0
+    assert rows[1]["status"] == "answered" and rows[1]["top5_facts_covered"] == 1
