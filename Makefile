@@ -42,7 +42,7 @@ serve: install ## serve the API and chat widget
 
 lint: dev ## ruff and mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy assistant ingest eval
+	$(VENV)/bin/mypy assistant ingest eval tests/web/fakes.py tests/teams/fakes.py
 
 test: dev ## install everything the tests need, lint, run the test suite
 	bash scripts/test-deps.sh

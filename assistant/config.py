@@ -16,6 +16,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
+__all__ = [
+    "MICROSOFT_LOGIN_ENDPOINT",
+    "MICROSOFT_OPENID_METADATA",
+    "MICROSOFT_SERVICE_HOSTS",
+    "ROOT",
+    "Settings",
+    "get_settings",
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 MICROSOFT_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -50,7 +59,7 @@ class Settings(BaseSettings):
 
     # --- retrieval / answers
     top_k: int = 8
-    max_message_chars: int = 2000
+    max_message_chars: int = Field(default=2000, ge=1, le=10_000)  # the API schema's ceiling is 10,000
     stale_years: int = 5
     current_year: int | None = None  # None = this calendar year (tests pin it)
 

@@ -28,6 +28,21 @@ import numpy as np
 if TYPE_CHECKING:
     from assistant.config import Settings
 
+__all__ = [
+    "DIM",
+    "MAX_TOKENS",
+    "MODEL_FAMILY",
+    "Embedder",
+    "HashEmbedder",
+    "OnnxInt8Embedder",
+    "SentenceTransformerEmbedder",
+    "Vectors",
+    "ingest_embedder",
+    "make_embedder",
+    "model_dir",
+    "query_embedder",
+]
+
 MODEL_FAMILY = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256

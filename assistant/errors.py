@@ -14,6 +14,16 @@ non-zero, HTTP returns a JSON error without a stack trace.
 
 from __future__ import annotations
 
+__all__ = [
+    "AssistantError",
+    "ComposerError",
+    "ConfigError",
+    "IndexError_",
+    "IngestError",
+    "ModelMismatchError",
+    "StoreUnavailableError",
+]
+
 
 class AssistantError(Exception):
     """Base class. ``str(err)`` is safe to show to a user."""

@@ -1,8 +1,11 @@
-"""Acronyms and their expansions, both ways.
+"""Acronyms and their expansions, both ways, and the sector's word families.
 
-Built from definitions in the corpus ("Empowering People in Communities (EPiC)")
-plus a small curated list of the sector's common acronyms. Used to expand queries:
-"LAC" also searches "Local Area Coordination", and the reverse.
+Built from definitions in the corpus ("Empowering People in Communities (EPiC)") plus the
+curated acronyms of ``assistant/data/glossary.yaml`` (and a council's own, see
+``assistant/domain.py``). Used to expand queries: "LAC" also searches "Local Area
+Coordination", and the reverse. ``synonyms(stem)`` gives a term's word family, used to match
+question terms to answer sentences ("councils" finds "local authorities"); the search index
+is not expanded with them.
 """
 
 from __future__ import annotations
@@ -10,58 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-CURATED: dict[str, str] = {
-    "LAC": "Local Area Coordination",
-    "NAT": "Neighbourhood Action Team",
-    "NDO": "Neighbourhood Development Officer",
-    "EPIC": "Empowering People in Communities",
-    "IMD": "Index of Multiple Deprivation",
-    "LSOA": "Lower layer Super Output Area",
-    "ASB": "anti-social behaviour",
-    "CSP": "Community Safety Partnership",
-    "SNB": "Safer Nottinghamshire Board",
-    "PCC": "Police and Crime Commissioner",
-    "LIS": "Local Improvement Scheme",
-    "ABCD": "Asset Based Community Development",
-    "SPI": "Strategic Partnership Initiative",
-    "HRA": "Housing Revenue Account",
-    "VCSE": "voluntary, community and social enterprise",
-    "VCS": "voluntary and community sector",
-    "SROI": "social return on investment",
-    "NANM": "National Association for Neighbourhood Management",
-    "OCSI": "Oxford Consultants for Social Inclusion",
-    "3NI": "national network for neighbourhood improvement",
-    "CVS": "council for voluntary service",
-    "NHS": "National Health Service",
-    "LGA": "Local Government Association",
-    "ICS": "integrated care system",
-    "PCN": "primary care network",
-}
+from assistant.domain import Domain
 
-# Words the sector uses for the same thing, as word families of ``tokenize`` stems. Used to
-# match question terms to answer sentences ("councils" finds "local authorities"); the search
-# index is not expanded with them.
-SYNONYMS: tuple[frozenset[str], ...] = tuple(
-    frozenset(family.split())
-    for family in (
-        "council authority",
-        "coordinator ordinator coordination ordination",
-        "choose chose chosen choosing select selected selecting pick picked identify identified",
-        "fund funding funded finance financed",
-        "resident citizen",
-        "achieve achieved achievement outcome result impact",
-        "lead led leading",
-        "start started begin began launch launched",
-        "measure metric indicator criterion criteria",
-    )
-)
-_SYNONYM_OF = {word: family for family in SYNONYMS for word in family}
-
-
-def synonyms(stem: str) -> frozenset[str]:
-    """The stem's word family (itself included)."""
-    return _SYNONYM_OF.get(stem, frozenset([stem]))
-
+__all__ = ["Glossary", "find_definitions"]
 
 _SMALL = {"of", "for", "and", "in", "the", "on", "to", "&", "a", "at", "with", "by"}
 _DEF = re.compile(r"((?:[A-Za-z][\w'’-]*[ \t]+){1,8}?[A-Za-z][\w'’-]*)[ \t]*\(([A-Z][A-Za-z0-9]{1,7})\)")
@@ -94,15 +48,20 @@ def find_definitions(texts: Iterable[str]) -> dict[str, str]:
 
 
 class Glossary:
-    def __init__(self, entries: dict[str, str]) -> None:
+    def __init__(self, entries: dict[str, str], families: dict[str, frozenset[str]] | None = None) -> None:
         self.entries = {k.upper(): v for k, v in entries.items()}
         self._by_expansion = {v.lower(): k for k, v in self.entries.items()}
+        self._families = families or {}
 
     @classmethod
-    def build(cls, texts: Iterable[str]) -> Glossary:
-        merged = dict(CURATED)
+    def build(cls, texts: Iterable[str], domain: Domain) -> Glossary:
+        merged = dict(domain.glossary.acronyms)
         merged.update(find_definitions(texts))
-        return cls(merged)
+        return cls(merged, domain.synonyms())
+
+    def synonyms(self, stem: str) -> frozenset[str]:
+        """The stem's word family (itself included)."""
+        return self._families.get(stem, frozenset([stem]))
 
     def expansions(self, query: str) -> list[str]:
         """Extra phrases for the query: expansions of its acronyms and acronyms of its phrases."""
@@ -122,10 +81,3 @@ class Glossary:
     def expand(self, query: str) -> str:
         extra = self.expansions(query)
         return f"{query} ({'; '.join(extra)})" if extra else query
-
-
-def glossary_version() -> str:
-    """Changes when the curated list changes (cached snapshots carry a built glossary)."""
-    import hashlib
-
-    return hashlib.sha256(repr(sorted(CURATED.items())).encode()).hexdigest()[:8]

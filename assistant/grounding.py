@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-_NUMBER_WORDS = {
+__all__ = ["NUMBER_WORDS", "names", "numbers", "violations"]
+
+NUMBER_WORDS = {
     "one": "1",
     "two": "2",
     "three": "3",
@@ -194,7 +196,7 @@ def _norm_number(token: str) -> str:
 def numbers(text: str) -> list[str]:
     """Numbers as written: '20', '£1.1 million', '45%', '2014'. Number words map to digits."""
     found = [m.group(0).strip() for m in _NUM.finditer(text)]
-    for word, digit in _NUMBER_WORDS.items():
+    for word, digit in NUMBER_WORDS.items():
         if re.search(rf"\b{word}\b", text, re.IGNORECASE):
             found.append(digit)
     return found

@@ -1,5 +1,6 @@
-"""Conversation turns and feedback, in SQL (SQLite in the data dir by default; any
-SQLAlchemy URL, e.g. PostgreSQL, to share state between workers and machines).
+"""Conversation turns, feedback, and which channel message carries which answer, in SQL
+(SQLite in the data dir by default; any SQLAlchemy URL, e.g. PostgreSQL, to share state
+between workers and machines).
 
 Questions are stored with personal data redacted (see ``privacy.redact``).
 """
@@ -56,6 +57,18 @@ feedback = Table(
     Column("channel", String(20)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# A message a channel sent (Teams names it in feedback as ``replyToId``) -> the answer it carries.
+replies = Table(
+    "teams_replies",
+    metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("activity_id", String(255), primary_key=True),
+    Column("answer_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+__all__ = ["History", "Turn", "create_tables", "make_engine"]
 
 
 @dataclass(frozen=True)
@@ -178,3 +191,24 @@ class History:
                 ).order_by(feedback.c.id)
             ).all()
         return [{"answer_id": r[0], "rating": r[1], "reason": r[2], "channel": r[3]} for r in rows]
+
+    # --- channel messages -> answers (Teams feedback names the message, not the answer)
+    def remember_reply(self, conversation: str, activity_id: str, answer_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                replies.insert().values(
+                    conversation=conversation,
+                    activity_id=activity_id,
+                    answer_id=answer_id,
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    def reply_answer(self, conversation: str, activity_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(replies.c.answer_id).where(
+                    replies.c.conversation == conversation, replies.c.activity_id == activity_id
+                )
+            ).first()
+        return str(row[0]) if row else None

@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.sentences import split_sentences
+from assistant.text import split_sentences
+
+__all__ = ["addressed_to_assistant", "without_instructions"]
 
 _ADDRESSED = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:previous|prior|above|earlier|all|any|your|the)\b"

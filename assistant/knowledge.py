@@ -23,130 +23,26 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
+from assistant.domain import Domain, load_domain
 from assistant.embeddings import MODEL_FAMILY, Embedder, query_embedder
-from assistant.glossary import Glossary, glossary_version
+from assistant.glossary import Glossary
 from assistant.store import DocRecord, VectorIndex, open_index, registry_version
+from assistant.text import tokenize
 from assistant.types import Chunk
+
+__all__ = [
+    "PRECOMPUTE_SENTENCES_UP_TO",
+    "SNAPSHOT_FORMAT",
+    "KnowledgeBase",
+    "Snapshot",
+    "build_snapshot",
+]
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_FORMAT = 5
 PRECOMPUTE_SENTENCES_UP_TO = 5000  # chunks; larger corpora embed answer sentences on demand
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "about",
-        "also",
-        "any",
-        "all",
-        "more",
-        "most",
-        "other",
-        "some",
-        "such",
-        "only",
-        "own",
-        "same",
-        "very",
-        "just",
-        "over",
-        "under",
-        "again",
-        "further",
-        "once",
-        "here",
-        "both",
-        "each",
-        "few",
-        "nor",
-        "not",
-        "out",
-        "up",
-        "down",
-        "off",
-    ]
-)
-_WORD = re.compile(r"[a-z0-9£%]+(?:[-'][a-z0-9]+)*")
 _MAY_DEFINE = re.compile(r"\([A-Z][A-Za-z0-9]{1,7}\)")  # the tail glossary.find_definitions needs
-
-
-def stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercased, stopword-free, lightly stemmed terms (BM25 and term overlap share this)."""
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    out = []
-    for w in words:
-        for part in w.split("-") if "-" in w else (w,):
-            if part and part not in STOPWORDS:
-                out.append(stem(part))
-    return out
 
 
 @dataclass
@@ -185,7 +81,7 @@ class Snapshot:
         """The precomputed sentence vectors as one matrix, with each row's chunk position (built
         once per snapshot); None when the corpus was too large to embed its sentences up front."""
         if "_sentence_index" not in self.__dict__:
-            from assistant.sentences import split_sentences
+            from assistant.text import split_sentences
 
             rows: list[np.ndarray[Any, Any]] = []
             owners: list[int] = []
@@ -272,7 +168,9 @@ class Snapshot:
         return np.asarray(scores, dtype=np.float32)
 
 
-def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: str) -> Snapshot:
+def build_snapshot(
+    index: VectorIndex, records: dict[str, DocRecord], version: str, domain: Domain
+) -> Snapshot:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
@@ -289,7 +187,7 @@ def build_snapshot(index: VectorIndex, records: dict[str, DocRecord], version: s
             doc_freq[term] = doc_freq.get(term, 0) + 1
     # Only texts with a "(ACRONYM)" can hold a definition; the definition regex costs ~2 ms a
     # chunk to rule out the rest (~85% of them), which was most of a 10k-chunk build.
-    glossary = Glossary.build(c.text for c in chunks if _MAY_DEFINE.search(c.text))
+    glossary = Glossary.build((c.text for c in chunks if _MAY_DEFINE.search(c.text)), domain)
     return Snapshot(
         version=version, records=records, chunks=chunks, bm25=bm25, glossary=glossary, doc_freq=doc_freq
     )
@@ -306,6 +204,7 @@ class KnowledgeBase:
         refresh_seconds: float = 5.0,
     ) -> None:
         self.settings = settings
+        self.domain = load_domain(settings.data_dir)  # checked now: a bad council file fails at start-up
         model_id = (
             embedder.model_id
             if embedder is not None
@@ -319,6 +218,11 @@ class KnowledgeBase:
         self._checked = 0.0
         self._sentence_cache: dict[str, np.ndarray[Any, Any]] = {}
         self._query_cache: dict[str, np.ndarray[Any, Any]] = {}
+
+    @property
+    def embedder_loaded(self) -> bool:
+        """Whether the query model is in memory (what /readyz reports)."""
+        return self._embedder is not None
 
     @property
     def embedder(self) -> Embedder:
@@ -390,7 +294,7 @@ class KnowledgeBase:
         cache_dir = self.settings.data_dir / "cache"
         path = (
             cache_dir
-            / f"snapshot-{SNAPSHOT_FORMAT}-{glossary_version()}-{self.settings.collection}-{version}.pkl"
+            / f"snapshot-{SNAPSHOT_FORMAT}-{self.domain.version}-{self.settings.collection}-{version}.pkl"
         )
         if path.exists():
             try:
@@ -401,9 +305,9 @@ class KnowledgeBase:
             except Exception:
                 log.warning("snapshot cache unreadable; rebuilding")
         started = time.perf_counter()
-        snap = build_snapshot(self.index, records, version)
+        snap = build_snapshot(self.index, records, version, self.domain)
         if len(snap.chunks) <= PRECOMPUTE_SENTENCES_UP_TO:
-            from assistant.sentences import clauses, split_sentences
+            from assistant.text import clauses, split_sentences
 
             sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
             sentences += [c for s in sentences for c in clauses(s)]  # long sentences' clauses too

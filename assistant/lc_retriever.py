@@ -25,6 +25,8 @@ from assistant.types import Filters, Passage
 if TYPE_CHECKING:
     from assistant.config import Settings
 
+__all__ = ["NbhdRetriever", "to_document"]
+
 
 def to_document(passage: Passage) -> Document:
     chunk = passage.chunk

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
+__all__ = ["RedactingFilter", "contains_personal_data", "install_log_redaction", "redact"]
+
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     (re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.IGNORECASE), "[NI number]"),

@@ -13,8 +13,23 @@ from typing import Any
 
 import numpy as np
 
-from assistant.knowledge import KnowledgeBase, Snapshot, tokenize
+from assistant.knowledge import KnowledgeBase, Snapshot
+from assistant.text import tokenize
 from assistant.types import Chunk, Filters, Passage
+
+__all__ = [
+    "RRF_K",
+    "SENTENCE_WEIGHT",
+    "Query",
+    "Retriever",
+    "diversify",
+    "fuse",
+    "interleave",
+    "lexical_mask",
+    "split_subjects",
+    "store_where",
+    "subject_queries",
+]
 
 # Reciprocal rank fusion constant. The usual 60 (Cormack et al., for fusing 1,000-deep TREC
 # runs) flattens our 40-deep lists so much that a chunk ranked first by BM25 and missed by the

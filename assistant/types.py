@@ -11,6 +11,35 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+__all__ = [
+    "Answer",
+    "ChatRequest",
+    "Chunk",
+    "Citation",
+    "DocMeta",
+    "Filters",
+    "Passage",
+    "Status",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocMeta:
+    """A document's metadata: from its manifest entry (or inferred at ingest), kept in the
+    registry record (``store.DocRecord`` extends it) and copied onto each of its chunks (the
+    vector store filters chunks by their own metadata)."""
+
+    doc_id: str
+    title: str
+    publisher: str = ""
+    doc_type: str = ""
+    year: int | None = None
+    place: str = ""
+    url: str = ""
+    models: tuple[str, ...] = ()
+    audience: str = "public"
+    inferred: bool = False  # True when the file was not in a manifest
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -122,6 +151,8 @@ class Answer:
     related: list[Citation] = field(default_factory=list)  # closest sources on no_answer
     passages: list[Passage] = field(default_factory=list)  # retrieved context (not serialised)
     latency_ms: float = 0.0
+    kind: str = "answer"  # "answer" | "compare" | "plan" (a chat message asking for one)
+    data: dict[str, Any] | None = None  # the comparison or plan JSON, when kind is one of them
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,4 +166,6 @@ class Answer:
             "removed_sentences": self.removed_sentences,
             "fallback": self.fallback,
             "related": [c.to_json() for c in self.related],
+            "kind": self.kind,
+            **({self.kind: self.data} if self.data is not None else {}),
         }

@@ -75,7 +75,7 @@ def no_index(data_dir: Path) -> None:
 
 
 def warm(data_dir: Path, items: list[dict[str, Any]]) -> dict[str, Any]:
-    from assistant.chat import build_assistant
+    from assistant.service import build_assistant
     from assistant.types import ChatRequest
 
     started = time.perf_counter()

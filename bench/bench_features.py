@@ -30,9 +30,10 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from assistant.chat import build_assistant
+    from assistant.features.service import compare_for, get_plan_docx, plan_for
+
     from assistant.config import Settings
-    from assistant.features import compare_for, get_plan_docx, plan_for
+    from assistant.service import build_assistant
 
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     started = time.perf_counter()

@@ -68,7 +68,7 @@ def serve_command(port: int, workers: int) -> list[str]:
         return [sys.executable, "-c", "from assistant.cli import main; main()", "serve",
                 "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     print("note: `nbhd serve` is not registered in assistant/cli.py yet; running uvicorn directly", file=sys.stderr)
-    return [sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host", "127.0.0.1",
+    return [sys.executable, "-m", "uvicorn", "assistant.http.app:app_factory", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
 
 

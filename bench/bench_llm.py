@@ -50,9 +50,9 @@ def covered(answer: str, facts: list[list[str]]) -> float | None:
 
 def grounding_violations(answer: dict[str, Any], passages: dict[str, str]) -> tuple[int, int]:
     """(sentences with a number/name absent from their cited passages, quotes not verbatim)."""
+    from assistant.answer.verify import markers, squash, strip_markers
     from assistant.grounding import violations
-    from assistant.pipeline.verify import markers, squash, strip_markers
-    from assistant.sentences import split_sentences
+    from assistant.text import split_sentences
 
     by_n = {c["n"]: c for c in answer["citations"]}
     bad = 0
@@ -85,11 +85,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write per-question rows here")
     args = parser.parse_args()
 
-    from assistant.chat import build_assistant
-    from assistant.composers.extractive import ExtractiveComposer
-    from assistant.composers.llm import LLMComposer
+    from assistant.answer.composers.extractive import ExtractiveComposer
+    from assistant.answer.composers.llm import LLMComposer
     from assistant.config import Settings
     from assistant.knowledge import KnowledgeBase
+    from assistant.service import build_assistant
     from assistant.types import ChatRequest
 
     base = Settings(data_dir=args.data_dir) if args.data_dir else Settings()

@@ -276,8 +276,8 @@ def questions(n: int, corpus: Path) -> list[str]:
 
 
 def phase_query(args: argparse.Namespace) -> dict[str, object]:
-    from assistant.chat import build_assistant
     from assistant.retrieval import Query
+    from assistant.service import build_assistant
     from assistant.types import ChatRequest
 
     settings = settings_for(args)

@@ -48,13 +48,13 @@ def _default_embed() -> Embed:
 
 
 def split_answer_sentences(answer: str) -> list[str]:
-    from assistant.sentences import split_sentences
+    from assistant.text import split_sentences
 
     return [s.strip() for s in split_sentences(answer) if s.strip()]
 
 
 def _passage_sentences(passages: Sequence[str]) -> list[str]:
-    from assistant.sentences import split_sentences
+    from assistant.text import split_sentences
 
     out: list[str] = []
     for passage in passages:

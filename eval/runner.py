@@ -317,8 +317,8 @@ def run_assistant(
     progress: bool = True,
     assistant: Any = None,
 ) -> list[dict[str, Any]]:
-    from assistant.chat import build_assistant
     from assistant.retrieval import Query
+    from assistant.service import build_assistant
     from assistant.types import ChatRequest
 
     assistant = assistant or build_assistant(settings)

@@ -28,8 +28,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from assistant.types import Chunk
-from ingest.document import Block, DocMeta, LoadedDocument
+from assistant.types import Chunk, DocMeta
+from ingest.document import Block, LoadedDocument
 
 __all__ = ["chunk_document", "chunk_id", "split_sentences"]
 

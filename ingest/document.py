@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+__all__ = ["Block", "BlockKind", "LoadedDocument"]
+
 BlockKind = Literal["heading", "paragraph", "table", "list"]
 
 
@@ -34,19 +36,3 @@ class LoadedDocument:
     pages: int | None = None  # page count for paged formats
     warnings: list[str] = field(default_factory=list)  # e.g. "page 3: no extractable text (needs OCR)"
     first_heading: str = ""  # for inferring a title when the manifest has none
-
-
-@dataclass(frozen=True)
-class DocMeta:
-    """Document-level metadata from the manifest (or inferred)."""
-
-    doc_id: str
-    title: str
-    publisher: str = ""
-    doc_type: str = ""
-    year: int | None = None
-    place: str = ""
-    url: str = ""
-    models: tuple[str, ...] = ()
-    audience: str = "public"
-    inferred: bool = False  # True when the file was not in the manifest

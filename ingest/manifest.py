@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from assistant.errors import ConfigError
-from ingest.document import DocMeta, LoadedDocument
+from assistant.types import DocMeta
+from ingest.document import LoadedDocument
 
 __all__ = ["MANIFEST_NAMES", "humanise_stem", "infer_meta", "infer_year", "load_manifest"]
 

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from ingest.run import IngestReport
 
+__all__ = ["ProgressFn", "print_report", "progress_bar"]
+
 ProgressFn = Callable[[int, int, str], None]
 
 

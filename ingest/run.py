@@ -21,11 +21,23 @@ from assistant.config import Settings
 from assistant.embeddings import Embedder, ingest_embedder
 from assistant.errors import IngestError
 from assistant.store import DocRecord, VectorIndex, open_index, versioned_id
-from assistant.types import Chunk
+from assistant.types import Chunk, DocMeta
 from ingest.chunk import chunk_document
-from ingest.document import DocMeta, LoadedDocument
+from ingest.document import LoadedDocument
 from ingest.loaders import SUPPORTED_EXTENSIONS, describe_size, load
 from ingest.manifest import infer_meta, load_manifest
+
+__all__ = [
+    "PIPELINE_VERSION",
+    "SKIP_FILES",
+    "FileResult",
+    "IngestReport",
+    "Ingestor",
+    "discover",
+    "file_hash",
+    "page_offsets",
+    "remove",
+]
 
 log = logging.getLogger(__name__)
 
@@ -200,18 +212,10 @@ class Ingestor:
             return None
         result.status = "updated" if previous is not None else "added"
         result.chunks = len(chunks)
-        record = DocRecord(
-            doc_id=doc_id,
+        record = DocRecord.of(
+            replace(meta, models=tuple(meta.models)),
             doc_hash=digest,
-            title=meta.title,
             chunks=len(chunks),
-            doc_type=meta.doc_type,
-            year=meta.year,
-            place=meta.place,
-            publisher=meta.publisher,
-            url=meta.url,
-            audience=meta.audience,
-            models=tuple(meta.models),
             pages=doc.pages,
             source=str(path),
             warnings=tuple(result.warnings),

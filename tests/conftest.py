@@ -38,7 +38,7 @@ def ingested_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sett
 
 @pytest.fixture(scope="session")
 def assistant(ingested_settings: Settings):  # type: ignore[no-untyped-def]
-    from assistant.chat import build_assistant
+    from assistant.service import build_assistant
 
     return build_assistant(ingested_settings)
 

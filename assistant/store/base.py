@@ -5,29 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.types import Chunk
+from assistant.types import Chunk, DocMeta
+
+__all__ = ["DocRecord", "Vector", "VectorIndex", "Where", "registry_version", "versioned_id"]
 
 
-@dataclass(frozen=True)
-class DocRecord:
-    """One ingested document version: the registry's unit of commit."""
+@dataclass(frozen=True, kw_only=True)
+class DocRecord(DocMeta):
+    """One ingested document version: the registry's unit of commit (its metadata, and what
+    ingest found)."""
 
-    doc_id: str
     doc_hash: str
-    title: str
     chunks: int
-    doc_type: str = ""
-    year: int | None = None
-    place: str = ""
-    publisher: str = ""
-    url: str = ""
-    audience: str = "public"
-    models: tuple[str, ...] = ()
     pages: int | None = None
     source: str = ""  # path the document was ingested from
     warnings: tuple[str, ...] = ()
@@ -36,6 +30,11 @@ class DocRecord:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def of(cls, meta: DocMeta, **found: Any) -> DocRecord:
+        """The record of a document with this metadata and what ingest ``found`` (doc_hash, chunks...)."""
+        return cls(**{f.name: getattr(meta, f.name) for f in fields(DocMeta)}, **found)
 
     @classmethod
     def from_json(cls, raw: str) -> DocRecord:

@@ -21,6 +21,8 @@ from assistant.errors import IndexError_, ModelMismatchError, StoreUnavailableEr
 from assistant.store.base import DocRecord, Vector, Where
 from assistant.types import Chunk
 
+__all__ = ["SCHEMA", "ChromaIndex", "T", "build_where", "split_where"]
+
 SCHEMA = 1
 T = TypeVar("T")
 

@@ -10,6 +10,8 @@ import numpy as np
 from assistant.store.base import DocRecord, Vector, Where
 from assistant.types import Chunk
 
+__all__ = ["MemoryIndex"]
+
 
 def _matches(meta: dict[str, Any], where: Where | None) -> bool:
     clauses = [(key, cond) for clause in where or () for key, cond in clause.items()]

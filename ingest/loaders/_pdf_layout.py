@@ -27,6 +27,8 @@ from ingest.loaders._structure import (
 )
 from ingest.loaders.text import BULLET
 
+__all__ = ["EDGE", "Item", "Line", "layout"]
+
 EDGE = 3  # lines at the top and bottom of a page where headers, footers and page numbers live
 _TERMINAL = re.compile(r"[.!?:;\"”’)\]][\u00b9\u00b2\u00b3\u2070-\u2079\d]{0,2}$")
 _HEADING_WORDS = 12

@@ -9,6 +9,22 @@ from pathlib import Path
 from assistant.errors import IngestError
 from ingest.document import Block, BlockKind, LoadedDocument
 
+__all__ = [
+    "LABEL",
+    "MAX_HEADING_WORDS",
+    "NUMBERED",
+    "PARAGRAPH_BREAK",
+    "DocBuilder",
+    "LevelTracker",
+    "is_all_caps",
+    "is_footnote",
+    "is_front_matter",
+    "is_label_heading",
+    "is_title_case",
+    "is_title_like",
+    "numbered_heading",
+]
+
 PARAGRAPH_BREAK = "\n\n"
 
 

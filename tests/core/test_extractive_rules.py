@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from assistant.composers.extractive import (
+from assistant.answer.composers.extractive import (
     _SIGNPOST,
     Needs,
     _announced_count,
@@ -21,10 +21,13 @@ from assistant.composers.extractive import (
     _lemma,
     answer_types,
 )
-from assistant.glossary import synonyms
+from assistant.answer.condense import rewrite
+from assistant.domain import load_domain
+from assistant.glossary import Glossary
 from assistant.history import History
-from assistant.pipeline.condense import rewrite
 from assistant.types import ChatRequest
+
+synonyms = Glossary.build([], load_domain()).synonyms
 
 
 @pytest.mark.parametrize(
@@ -204,7 +207,7 @@ def test_lemmas_let_inflections_meet() -> None:
     assert _lemma("chairs") == _lemma("chaired") == _lemma("chair") == "chair"
     assert _lemma("funding") == _lemma("funds") == "fund"
     assert _lemma("led") == "led" and _lemma("uses") == "uses"  # too short to cut
-    from assistant.composers.extractive import _with_lemmas
+    from assistant.answer.composers.extractive import _with_lemmas
 
     assert "use" in _with_lemmas(["using"]) and "house" in _with_lemmas(["housing"])
 
@@ -238,7 +241,7 @@ def test_a_sentence_leaning_back_is_judged_with_the_one_before(assistant) -> Non
 
 @pytest.mark.slow
 def test_a_followups_carried_subject_weighs_less_than_its_own_words(assistant) -> None:  # type: ignore[no-untyped-def]
-    from assistant.composers.extractive import ABOUT_WEIGHT
+    from assistant.answer.composers.extractive import ABOUT_WEIGHT
 
     composer, snap = assistant.pipeline.composer, assistant.kb.snapshot()
 
@@ -252,7 +255,7 @@ def test_a_followups_carried_subject_weighs_less_than_its_own_words(assistant) -
 
 
 def test_a_byline_is_an_answer_sentence_not_a_heading() -> None:
-    from assistant.composers.extractive import _is_heading
+    from assistant.text import is_heading as _is_heading
 
     assert not _is_heading("Research for the NANM by John P Houghton", "Doing the right thing")
     assert _is_heading("Research for the NANM", "Doing the right thing")
@@ -265,7 +268,7 @@ def test_a_place_only_listed_is_not_a_place_the_documents_describe(assistant) ->
     # Camden is only a line in NANM's list of survey respondents' areas
     answer = assistant.answer(ChatRequest("How does Camden run its locality working?"))
     assert answer.status == "no_answer"
-    from assistant.composers.extractive import _BARE_LINE
+    from assistant.answer.composers.extractive import _BARE_LINE
 
     assert _BARE_LINE.sub("", "Bolton\nCamden\nCity of York\n").strip() == ""
     assert _BARE_LINE.search("Camden runs six locality hubs.") is None
@@ -286,7 +289,7 @@ def test_retrieval_finds_a_fact_in_one_sentence_of_a_long_chunk(assistant) -> No
 
 
 def test_a_sentence_reporting_a_question_is_answered_by_the_next() -> None:
-    from assistant.composers.extractive import _ASKED
+    from assistant.answer.composers.extractive import _ASKED
 
     assert _ASKED.search("We asked what neighbourhood working was ‘used for’.")
     assert _ASKED.search("Respondents were asked which partners lead.")
@@ -304,7 +307,7 @@ def test_what_about_a_new_predicate_keeps_only_the_earlier_names() -> None:
 
 
 def test_a_long_sentence_is_also_judged_by_its_clauses() -> None:
-    from assistant.sentences import clauses
+    from assistant.text import clauses
 
     long = (
         "During 2023 and early 2024 a LAC leadership group was established, reporting to the Health and "
@@ -318,7 +321,7 @@ def test_a_long_sentence_is_also_judged_by_its_clauses() -> None:
 
 
 def test_a_table_cell_leans_on_the_cell_before_it() -> None:
-    from assistant.composers.extractive import _leans_back
+    from assistant.answer.composers.extractive import _leans_back
 
     assert _leans_back("| A borough-wide campaign to encourage residents to get involved.")
     assert not _leans_back("A borough-wide campaign to encourage residents to get involved.")

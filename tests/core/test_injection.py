@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import ROOT
 from assistant.injection import addressed_to_assistant, without_instructions
-from assistant.sentences import split_sentences
+from assistant.text import split_sentences
 
 
 @pytest.mark.parametrize(

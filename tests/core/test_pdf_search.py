@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from assistant.answer.verify import page_of
 from assistant.config import ROOT, Settings
 from assistant.knowledge import KnowledgeBase
-from assistant.pipeline.verify import page_of
 from assistant.retrieval import Query, Retriever
 from ingest.run import Ingestor
 

@@ -6,12 +6,12 @@ import logging
 
 import pytest
 
-from assistant.composers import DraftSentence
+from assistant.answer.composers.base import DraftSentence
+from assistant.answer.condense import is_followup, rewrite
+from assistant.answer.verify import Verifier
 from assistant.grounding import violations
-from assistant.pipeline.condense import is_followup, rewrite
-from assistant.pipeline.verify import Verifier
 from assistant.privacy import RedactingFilter, redact
-from assistant.sentences import split_sentences
+from assistant.text import split_sentences
 from assistant.types import ChatRequest, Chunk, Passage, Status
 
 PASSAGE = Passage(

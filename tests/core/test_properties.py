@@ -15,10 +15,10 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from assistant.composers import DraftSentence
+from assistant.answer.composers.base import DraftSentence
+from assistant.answer.verify import MARKER, Verifier, _with_markers, markers, strip_markers
 from assistant.grounding import _evidence_numbers, _number_core, names, numbers, violations
-from assistant.pipeline.verify import MARKER, Verifier, _with_markers, markers, strip_markers
-from assistant.sentences import sentence_spans, split_sentences
+from assistant.text import sentence_spans, split_sentences
 from assistant.types import Chunk, Passage
 
 PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

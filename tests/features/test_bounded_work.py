@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistant.catalogue import catalogue_for, chunks_of
-from assistant.composers import compare as cmp
-from assistant.features import compare_for, verifier_for
+from assistant.domain import load_domain
+from assistant.features import compare as cmp
+from assistant.features.catalogue import catalogue_for, chunks_of
+
+DIMS = load_domain().catalogue.dimensions
 
 
 def test_named_in_prefilter_matches_the_regexes(assistant):  # type: ignore[no-untyped-def]
     """The literal pre-check never changes what a pattern finds."""
-    from assistant.catalogue import normalise
+    from assistant.features.catalogue import normalise
 
     cat = catalogue_for(assistant.kb)
     for chunk in assistant.kb.snapshot().chunks:
@@ -25,16 +27,16 @@ def test_named_in_prefilter_matches_the_regexes(assistant):  # type: ignore[no-u
 def test_bundled_corpus_is_under_the_passage_cap(assistant):  # type: ignore[no-untyped-def]
     snap = assistant.kb.snapshot()
     for a in catalogue_for(assistant.kb):
-        full = cmp.approach_chunks(snap, a, ("public",), limit=10**9)
-        assert cmp.approach_chunks(snap, a, ("public",)) == full
+        full = cmp.approach_chunks(snap, DIMS, a, ("public",), limit=10**9)
+        assert cmp.approach_chunks(snap, DIMS, a, ("public",)) == full
 
 
 def test_passage_cap_keeps_best_ranked_in_index_order(assistant):  # type: ignore[no-untyped-def]
     snap = assistant.kb.snapshot()
     a = catalogue_for(assistant.kb).resolve("Neighbourhood management")
     assert a is not None and len(chunks_of(snap, a)) > 10
-    capped = cmp.approach_chunks(snap, a, ("public",), limit=10, per_query=2)
-    full = cmp.approach_chunks(snap, a, ("public",), limit=10**9)
+    capped = cmp.approach_chunks(snap, DIMS, a, ("public",), limit=10, per_query=2)
+    full = cmp.approach_chunks(snap, DIMS, a, ("public",), limit=10**9)
     assert 0 < len(capped) <= 10
     assert set(c.id for c in capped) <= set(c.id for c in full)
     order = [snap.positions[c.id] for c in capped]
@@ -47,17 +49,17 @@ def test_sentence_cap_applies_when_vectors_are_not_precomputed(assistant):  # ty
     cat = catalogue_for(kb)
     a = cat.resolve("Neighbourhood management")
     sentences = cmp.approach_sentences(kb, cat, a, ("public",))
-    everything, _ = cmp.candidate_sentences(snap, sentences, limit=10**9)
+    everything, _ = cmp.candidate_sentences(snap, DIMS, sentences, limit=10**9)
     assert len(everything) > 20
     # precomputed vectors (small corpus): only a few pieces to embed, so no cap
     unknown = sum(s.text not in snap.sentence_vectors for s in everything)
-    assert len(cmp.candidate_sentences(snap, sentences, limit=max(unknown, 20))[0]) == len(everything)
+    assert len(cmp.candidate_sentences(snap, DIMS, sentences, limit=max(unknown, 20))[0]) == len(everything)
     cold = dataclasses.replace(snap, sentence_vectors={})
-    kept, hits = cmp.candidate_sentences(cold, sentences, limit=20, per_dimension=3)
+    kept, hits = cmp.candidate_sentences(cold, DIMS, sentences, limit=20, per_dimension=3)
     assert 0 < len(kept) <= 20
     assert [s for s in everything if s in kept] == kept  # order kept
-    for d in cmp.DIMENSIONS:  # every dimension with candidates keeps some
-        if any(h[d.key] for h in cmp.candidate_sentences(snap, sentences, limit=10**9)[1]):
+    for d in DIMS:  # every dimension with candidates keeps some
+        if any(h[d.key] for h in cmp.candidate_sentences(snap, DIMS, sentences, limit=10**9)[1]):
             assert any(h[d.key] for h in hits)
 
 
@@ -80,7 +82,7 @@ def test_compare_embeds_a_bounded_number_of_sentences(assistant, monkeypatch):  
         return real(texts)
 
     monkeypatch.setattr(kb, "embed_sentences", counting)
-    data = cmp.compare(kb, assistant.retriever, verifier_for(assistant), ["nm", "LAC"]).to_json()
+    data = cmp.compare(kb, assistant.retriever, assistant.verifier, ["nm", "LAC"]).to_json()
     assert sizes and max(sizes) <= 12
     assert any(c["stated"] for row in data["rows"] for c in row["cells"])
-    assert compare_for(assistant, ["nm", "LAC"])["rows"]  # the uncapped path still works
+    assert assistant.compare(["nm", "LAC"])["rows"]  # the uncapped path still works

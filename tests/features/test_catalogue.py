@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.catalogue import catalogue_for, normalise
-from assistant.features import route
+from assistant.features.catalogue import catalogue_for, normalise
+from assistant.features.intents import Intent, route
 
 
 @pytest.fixture(scope="module")
@@ -83,21 +83,21 @@ def test_catalogue_is_cached_by_snapshot_version(assistant, cat) -> None:  # typ
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("Compare LAC and NATs", ("compare", ["LAC", "NATs"])),
+        ("Compare LAC and NATs", Intent("compare", names=("LAC", "NATs"))),
         (
             "How does Local Area Coordination differ from Nottingham's NATs?",
-            ("compare", ["Local Area Coordination", "Nottingham's NATs"]),
+            Intent("compare", names=("Local Area Coordination", "Nottingham's NATs")),
         ),
         (
             "What is the difference between EPiC and the targeted ward programme?",
-            ("compare", ["EPiC", "the targeted ward programme"]),
+            Intent("compare", names=("EPiC", "the targeted ward programme")),
         ),
         (
             "Draft an action plan for a ward with high anti-social behaviour",
-            ("plan", "Draft an action plan for a ward with high anti-social behaviour"),
+            Intent("plan", brief="Draft an action plan for a ward with high anti-social behaviour"),
         ),
-        ("How many NATs does Nottingham have?", None),
+        ("How many NATs does Nottingham have?", Intent("ask")),
     ],
 )
-def test_route(message: str, expected) -> None:  # type: ignore[no-untyped-def]
+def test_route(message: str, expected: Intent) -> None:
     assert route(message) == expected

@@ -7,12 +7,11 @@ import re
 
 import pytest
 
-from assistant.catalogue import catalogue_for
-from assistant.composers.compare import NOT_STATED, compare
+from assistant.answer.verify import squash
 from assistant.config import ROOT
-from assistant.features import compare_for, verifier_for
+from assistant.features.catalogue import catalogue_for
+from assistant.features.compare import NOT_STATED, compare
 from assistant.grounding import violations
-from assistant.pipeline.verify import squash
 
 GOLD = ROOT / "eval" / "gold_compare_plan.jsonl"
 ITEMS = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -31,7 +30,7 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def results(assistant):  # type: ignore[no-untyped-def]
-    return {item["id"]: compare_for(assistant, item["approaches"]) for item in ITEMS}
+    return {item["id"]: assistant.compare(item["approaches"]) for item in ITEMS}
 
 
 def _chunks(assistant):  # type: ignore[no-untyped-def]
@@ -136,8 +135,8 @@ def test_bar_key_facts_in_right_column(results) -> None:  # type: ignore[no-unty
 
 def test_same_document_approaches_stay_apart(assistant) -> None:  # type: ignore[no-untyped-def]
     """The Local Trust review describes LAC, EPiC, the co-ordinators and the Leeds programme."""
-    data = compare_for(
-        assistant, ["LAC", "EPiC", "neighbourhood action co-ordinators", "targeted ward programme"]
+    data = assistant.compare(
+        ["LAC", "EPiC", "neighbourhood action co-ordinators", "targeted ward programme"]
     )
     docs = {c["doc_id"] for c in data["citations"]}
     assert "local-trust-neighbourhood-working-disadvantaged-areas-2024" in docs
@@ -159,19 +158,19 @@ def test_unknown_or_single_name_is_an_error(assistant) -> None:  # type: ignore[
     from assistant.errors import AssistantError
 
     with pytest.raises(AssistantError, match="unknown approach"):
-        compare(assistant.kb, assistant.retriever, verifier_for(assistant), ["LAC", "Porto Alegre budgeting"])
+        compare(assistant.kb, assistant.retriever, assistant.verifier, ["LAC", "Porto Alegre budgeting"])
     with pytest.raises(AssistantError):
         compare(
-            assistant.kb, assistant.retriever, verifier_for(assistant), ["LAC", "local area co-ordination"]
+            assistant.kb, assistant.retriever, assistant.verifier, ["LAC", "local area co-ordination"]
         )
 
 
 def test_cli_compare_json(ingested_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    import assistant.cli_common as common
-    from assistant.cli_common import app
-    from assistant.cli_compare import register
+    import assistant.cli.common as common
+    from assistant.cli.common import app
+    from assistant.cli.features import register
 
     if not any(
         getattr(c, "name", None) == "compare" or (c.callback and c.callback.__name__ == "compare")

@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 
+from assistant.answer.verify import squash
 from assistant.config import ROOT
-from assistant.features import get_plan_docx, get_plan_markdown, plan_for, route
+from assistant.features.intents import route
 from assistant.grounding import violations
-from assistant.pipeline.verify import squash
 
 GOLD = ROOT / "eval" / "gold.jsonl"
 BRIEFS = [
@@ -34,7 +34,7 @@ TIMESCALES = {"0–3 months", "3–6 months", "6–12 months"}
 
 @pytest.fixture(scope="module")
 def plans(assistant):  # type: ignore[no-untyped-def]
-    return {item["id"]: plan_for(assistant, item["question"], "Example ward") for item in BRIEFS}
+    return {item["id"]: assistant.plan(item["question"], "Example ward") for item in BRIEFS}
 
 
 def _chunks(assistant):  # type: ignore[no-untyped-def]
@@ -94,8 +94,7 @@ def test_quotes_verbatim_and_own_text_grounded(assistant, plans) -> None:  # typ
 
 
 def test_gaps_when_the_corpus_has_no_precedent(assistant) -> None:  # type: ignore[no-untyped-def]
-    data = plan_for(
-        assistant,
+    data = assistant.plan(
         "Draft an action plan to improve broadband and digital skills for jobs in a rural "
         "ward with poor bus links.",
         None,
@@ -119,7 +118,7 @@ def test_plan_names_precedents_from_gold(plans) -> None:  # type: ignore[no-unty
 
 
 def test_markdown_export(assistant, plans) -> None:  # type: ignore[no-untyped-def]
-    md = get_plan_markdown(assistant, plans["p01"]["plan_id"])
+    md = assistant.plan_markdown(plans["p01"]["plan_id"])
     assert md.startswith("# ")
     assert "| Action | Lead | Partners | Timescale |" in md
     assert "## Sources" in md and re.search(r"^1\. .+\(\d{4}", md, re.M)
@@ -131,7 +130,7 @@ def test_docx_is_a_real_document(assistant, plans, tmp_path) -> None:  # type: i
     from docx import Document
 
     data = plans["p01"]
-    blob = get_plan_docx(assistant, data["plan_id"])
+    blob = assistant.plan_docx(data["plan_id"])
     doc = Document(io.BytesIO(blob))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert data["title"] in headings
@@ -151,7 +150,7 @@ def test_docx_converts_with_libreoffice(assistant, plans, tmp_path) -> None:  # 
     if not soffice:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install -y libreoffice-writer-nogui")
     path = tmp_path / "plan.docx"
-    path.write_bytes(get_plan_docx(assistant, plans["p01"]["plan_id"]))
+    path.write_bytes(assistant.plan_docx(plans["p01"]["plan_id"]))
     profile = tmp_path / "lo-profile"
     proc = subprocess.run(
         [
@@ -176,9 +175,9 @@ def test_docx_converts_with_libreoffice(assistant, plans, tmp_path) -> None:  # 
 def test_cli_plan_docx(ingested_settings, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    import assistant.cli_common as common
-    from assistant.cli_common import app
-    from assistant.cli_compare import register
+    import assistant.cli.common as common
+    from assistant.cli.common import app
+    from assistant.cli.features import register
 
     if not any(c.callback and c.callback.__name__ == "plan" for c in app.registered_commands):
         register(app)
@@ -207,4 +206,4 @@ def test_cli_plan_docx(ingested_settings, monkeypatch, tmp_path) -> None:  # typ
 
 
 def test_route_plan() -> None:
-    assert route("Draft an action plan for a ward with isolated older residents")[0] == "plan"  # type: ignore[index]
+    assert route("Draft an action plan for a ward with isolated older residents").kind == "plan"

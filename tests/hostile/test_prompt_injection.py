@@ -34,11 +34,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat import Assistant, build_assistant
+from assistant.answer.verify import markers, strip_markers
 from assistant.config import ROOT, Settings
 from assistant.grounding import violations
-from assistant.pipeline.verify import markers, strip_markers
-from assistant.sentences import split_sentences
+from assistant.service import Assistant, build_assistant
+from assistant.text import split_sentences
 from assistant.types import Answer, ChatRequest, Status
 from eval.metrics import fact_coverage
 
@@ -195,7 +195,7 @@ def test_the_hostile_document_is_indexed_and_retrieved(hostile: Assistant) -> No
 
 
 def test_forged_passage_tags_stay_inside_their_passage_in_the_llm_prompt(hostile: Assistant) -> None:
-    from assistant.composers.llm import build_messages
+    from assistant.answer.composers.llm import build_messages
 
     question = BY_ID["u01"]["question"]
     passages = ask(hostile, question).passages
@@ -264,8 +264,8 @@ def test_injections_never_become_answers(clean: Assistant, hostile: Assistant) -
 
 
 def llm_assistant(settings: Settings, base_url: str, db: Path) -> Assistant:
-    from assistant.composers.extractive import ExtractiveComposer
-    from assistant.composers.llm import LLMComposer
+    from assistant.answer.composers.extractive import ExtractiveComposer
+    from assistant.answer.composers.llm import LLMComposer
     from assistant.knowledge import KnowledgeBase
 
     settings = settings.model_copy(update={

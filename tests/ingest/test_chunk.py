@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_samples import CORPUS, MAX_BYTES
 
-from assistant.types import Chunk
+from assistant.types import Chunk, DocMeta
 from ingest.chunk import chunk_document, chunk_id, split_sentences
-from ingest.document import DocMeta, LoadedDocument
+from ingest.document import LoadedDocument
 from ingest.loaders import load
 from ingest.loaders._structure import DocBuilder
 from ingest.manifest import load_manifest

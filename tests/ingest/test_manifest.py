@@ -8,7 +8,7 @@ import pytest
 from ingest_samples import CORPUS, MAX_BYTES
 
 from assistant.errors import ConfigError
-from ingest.document import DocMeta
+from assistant.types import DocMeta
 from ingest.loaders import load
 from ingest.manifest import humanise_stem, infer_meta, infer_year, load_manifest
 

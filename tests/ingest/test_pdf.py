@@ -9,9 +9,9 @@ import pytest
 from ingest_samples import CONCLUSION_SENTENCES, CORPUS, HEADER, MAX_BYTES, render_as_pdf
 
 from assistant.errors import IngestError
+from assistant.types import DocMeta
 from ingest.chunk import chunk_document
 from ingest.clean import find_running_lines, is_page_number_line
-from ingest.document import DocMeta
 from ingest.loaders import load
 from ingest.loaders._pdf_layout import Line, layout
 

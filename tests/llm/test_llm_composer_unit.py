@@ -14,8 +14,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
-from assistant.composers import Draft, DraftSentence
-from assistant.composers.llm import (
+from assistant.answer.composers.base import Draft, DraftSentence
+from assistant.answer.composers.llm import (
     SYSTEM_PROMPT,
     LLMComposer,
     build_messages,
@@ -23,9 +23,9 @@ from assistant.composers.llm import (
     parse_reply,
     read_stats,
 )
+from assistant.answer.verify import Verifier
 from assistant.config import Settings
 from assistant.grounding import violations
-from assistant.pipeline.verify import Verifier
 from assistant.types import Chunk, Passage
 
 NOTTS = (
@@ -292,7 +292,7 @@ def test_stats_file_counts_written_kept_and_fallbacks(tmp_path: Path) -> None:
 
 
 def test_doctor_reports_drop_rate_and_a_down_endpoint(tmp_path: Path) -> None:
-    from assistant.cli_doctor import diagnose
+    from assistant.cli.doctor import diagnose
 
     LLMComposer(fake("Nottingham has 20 NATs [1]. It has 99 wards [1]."), stats_dir=tmp_path).compose(
         "q", PASSAGES

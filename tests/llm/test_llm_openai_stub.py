@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assistant.composers.llm import LLMComposer
+from assistant.answer.composers.llm import LLMComposer
 from assistant.config import Settings
 from assistant.types import Chunk, Passage
 
@@ -133,7 +133,7 @@ def test_http_error_or_malformed_json_falls_back(stub: Stub, mode: str) -> None:
 
 
 def test_doctor_probe_sees_the_models(stub: Stub) -> None:
-    from assistant.cli_doctor import probe_endpoint
+    from assistant.cli.doctor import probe_endpoint
 
     url = f"http://127.0.0.1:{stub.server_address[1]}/v1"
     probe = probe_endpoint(Settings(llm_base_url=url))

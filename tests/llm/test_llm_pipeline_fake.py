@@ -7,11 +7,11 @@ from typing import Any
 from langchain_core.language_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.chat import Assistant, build_assistant
-from assistant.composers.extractive import ExtractiveComposer
-from assistant.composers.llm import LLMComposer
+from assistant.answer.composers.extractive import ExtractiveComposer
+from assistant.answer.composers.llm import LLMComposer
 from assistant.config import Settings
 from assistant.knowledge import KnowledgeBase
+from assistant.service import Assistant, build_assistant
 from assistant.types import ChatRequest, Status
 
 QUESTION = "How many Neighbourhood Action Teams does Nottingham have?"

@@ -14,16 +14,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.chat import Assistant, build_assistant
-from assistant.composers import Draft, DraftSentence
-from assistant.composers.extractive import ExtractiveComposer
-from assistant.composers.llm import LLMComposer
+from assistant.answer.composers.base import Draft, DraftSentence
+from assistant.answer.composers.extractive import ExtractiveComposer
+from assistant.answer.composers.llm import LLMComposer
+from assistant.answer.verify import Verifier, markers, strip_markers
 from assistant.config import Settings
 from assistant.grounding import violations
 from assistant.knowledge import KnowledgeBase
-from assistant.pipeline.verify import Verifier, markers, strip_markers
 from assistant.retrieval import Query, Retriever
-from assistant.sentences import split_sentences
+from assistant.service import Assistant, build_assistant
+from assistant.text import split_sentences
 from assistant.types import Answer, ChatRequest, Chunk, Passage, Status
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.integration]
@@ -89,7 +89,7 @@ def assert_grounded(answer: Answer) -> None:
 
 
 def test_server_answers_with_the_model(llm_settings: Settings) -> None:
-    from assistant.cli_doctor import probe_endpoint
+    from assistant.cli.doctor import probe_endpoint
 
     probe = probe_endpoint(llm_settings)
     assert probe["reachable"], probe

@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.channels import teams
-from assistant.channels.teams_auth import BotFrameworkAuth, BotFrameworkKeys
 from assistant.config import Settings
 from assistant.history import History
+from assistant.teams import router
+from assistant.teams.auth import BotFrameworkAuth, BotFrameworkKeys
 
 from .fake_botframework import FakeBotFramework, new_key
 from .fakes import FakeAssistant
@@ -84,7 +84,7 @@ def make_client(teams_settings: Settings, fake_assistant: FakeAssistant) -> Iter
     def make(assistant: Any = None, settings: Settings | None = None, **router_kwargs: Any) -> TestClient:
         chosen = assistant or fake_assistant
         app = FastAPI()
-        app.include_router(teams.build_router(settings or teams_settings, lambda: chosen, **router_kwargs))
+        app.include_router(router.build_router(settings or teams_settings, lambda: chosen, **router_kwargs))
         client = TestClient(app)
         clients.append(client)
         return client

@@ -1,18 +1,22 @@
 """A scripted fake of the Assistant facade for the Teams unit tests.
 
-Same surface the Teams channel uses: ``answer``, ``stream`` (meta/status/delta/citations/done
-events), ``history`` (a real SQLite History, so feedback and the reply map run real code).
-Every request is kept in ``requests``. "boom" raises.
-``FakeWithExtras`` adds ``compare`` and ``plan``.
+It implements the whole facade (``assistant.facade.AssistantAPI``; mypy checks it, see
+``_is_a_facade`` at the end): ``answer``, ``stream`` (meta/status/delta/citations/done
+events), ``compare``, ``plan``, and ``history`` (a real SQLite History, so feedback and the
+reply map run real code). Every request is kept in ``requests``; comparisons and plans in
+``compared`` and ``planned``. "boom" raises; ``compare`` refuses the name "Atlantis".
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.facade import AssistantAPI
+from assistant.features.plans import PlanNotFoundError
 from assistant.history import History
 from assistant.types import Answer, ChatRequest, Citation, Status
 
@@ -37,9 +41,12 @@ def nat_citation(n: int = 1) -> Citation:
 
 
 class FakeAssistant:
-    def __init__(self, history: History) -> None:
+    def __init__(self, history: History, settings: Settings | None = None) -> None:
         self.history = history
+        self.settings = settings or Settings(embedding_backend="hash")
         self.requests: list[ChatRequest] = []
+        self.compared: list[tuple[list[str], tuple[str, ...]]] = []
+        self.planned: list[tuple[str, tuple[str, ...]]] = []
         self._ids = itertools.count(1)
 
     def answer(self, request: ChatRequest) -> Answer:
@@ -76,33 +83,9 @@ class FakeAssistant:
         pass
 
 
-@dataclass
-class FakePlan:
-    id: str
-    title: str
-    brief: str
-    priorities: list[dict[str, Any]] = field(default_factory=list)
-    gaps: list[str] = field(default_factory=list)
-    citations: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "brief": self.brief,
-            "priorities": self.priorities,
-            "sections": [],
-            "gaps": self.gaps,
-            "citations": self.citations,
-        }
-
-
-class FakeWithExtras(FakeAssistant):
-    def __init__(self, history: History) -> None:
-        super().__init__(history)
-        self.compared: list[tuple[list[str], tuple[str, ...]]] = []
-        self.planned: list[tuple[str, tuple[str, ...]]] = []
-
-    def compare(self, names: list[str], *, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+    def compare(self, names: list[str], groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        if "Atlantis" in names:
+            raise AssistantError("unknown approach: Atlantis")
         self.compared.append((names, groups))
         return {
             "approaches": [{"name": n, "aliases": [], "places": [n]} for n in names],
@@ -124,12 +107,13 @@ class FakeWithExtras(FakeAssistant):
             "citations": [nat_citation().to_json()],
         }
 
-    def plan(self, brief: str, *, groups: tuple[str, ...] = ("public",)) -> FakePlan:
+    def plan(self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
         self.planned.append((brief, groups))
-        return FakePlan(
-            id="plan-123",
+        return dict(
+            plan_id="0123456789ab",
             title="Neighbourhood working plan",
             brief=brief,
+            sections=[],
             priorities=[
                 {
                     "title": "Ward teams",
@@ -156,3 +140,21 @@ class FakeWithExtras(FakeAssistant):
             gaps=["No costings in the documents"],
             citations=[nat_citation().to_json()],
         )
+
+    def plan_docx(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> bytes:
+        raise PlanNotFoundError(f"no plan {plan_id}")
+
+    def plan_markdown(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> str:
+        raise PlanNotFoundError(f"no plan {plan_id}")
+
+    def sources(self, groups: tuple[str, ...]) -> list[dict[str, Any]]:
+        return []
+
+    def source(
+        self, doc_id: str, groups: tuple[str, ...], chunk_id: str | None = None, quote: str | None = None
+    ) -> dict[str, Any] | None:
+        return None
+
+
+def _is_a_facade(fake: FakeAssistant) -> AssistantAPI:
+    return fake  # mypy (make lint) checks that the fake implements the whole facade

@@ -5,18 +5,21 @@ from __future__ import annotations
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi.testclient import TestClient
 
 from assistant.config import Settings
+from assistant.http.app import create_app
 
 from .conftest import MakeClient, activity, fast_refresh_auth, post
 from .fake_botframework import FakeBotFramework
+from .fakes import FakeAssistant
 
 
 def test_not_configured_answers_503(make_client: MakeClient, fake_bf: FakeBotFramework, tmp_path) -> None:
     client = make_client(settings=Settings(data_dir=tmp_path, teams_app_id=""))
     response = post(client, fake_bf, activity(fake_bf))
     assert response.status_code == 503
-    assert response.json()["detail"] == "Teams channel not configured"
+    assert response.json()["error"] == "Teams channel not configured"
     assert fake_bf.calls == [] and fake_bf.metadata_fetches == 0
 
 
@@ -141,8 +144,8 @@ def test_the_real_app_includes_the_router(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from assistant.api import create_app
     from assistant.history import History
+    from assistant.http.app import create_app
 
     from .fakes import FakeAssistant
 
@@ -155,3 +158,18 @@ def test_the_real_app_includes_the_router(
         assert post(client, fake_bf, activity(fake_bf)).status_code == 202
         assert "/api/messages" not in client.get("/openapi.json").json()["paths"]
     assert fake_bf.messages()
+
+
+def test_the_app_lets_teams_activities_up_to_their_own_limit(
+    teams_settings: Settings, fake_assistant: FakeAssistant
+) -> None:
+    """The API's 64 KB body limit does not cut Teams activities short (their limit is 512 KB),
+    and both answer in the API's error shape."""
+    client = TestClient(create_app(teams_settings, assistant=fake_assistant), raise_server_exceptions=False)
+    body = {"type": "message", "text": "x" * 100_000}
+    response = client.post("/api/messages", json=body)
+    assert response.status_code == 401 and response.json() == {"error": "Unauthorized"}  # the bot read it
+    response = client.post("/api/messages", json={"type": "message", "text": "x" * 600_000})
+    assert response.status_code == 413 and "512,000 bytes" in response.json()["error"]
+    response = client.post("/api/chat", json={"message": "x" * 100_000})
+    assert response.status_code == 413 and "64,000 bytes" in response.json()["error"]

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
-from assistant.channels import teams
+from assistant.features.intents import COMPARE_USAGE, PLAN_USAGE, Intent, route, split_names
 from assistant.history import History
+from assistant.teams import bot, messages
 
 from .conftest import PUBLIC_BASE, MakeClient, activity, feedback_invoke, post
 from .fake_botframework import FakeBotFramework
-from .fakes import NAT_DOC, FakeAssistant, FakeWithExtras
+from .fakes import NAT_DOC, FakeAssistant
 
 QUESTION = "How many Neighbourhood Action Teams does Nottingham have?"
 
@@ -123,7 +124,7 @@ def test_stray_mention_tags_are_stripped_too() -> None:
         "conversation": {"id": "c"},
         "text": "<at>Someone Else</at>&nbsp;what is <b>EPiC</b>?",
     }
-    assert teams.clean_text(ActivityTypeAdapter.validate_python(body)) == "what is EPiC ?"
+    assert messages.clean_text(ActivityTypeAdapter.validate_python(body)) == "what is EPiC ?"
 
 
 def test_follow_up_stays_in_the_same_conversation(
@@ -141,8 +142,8 @@ def test_follow_up_stays_in_the_same_conversation(
 
 def test_long_conversation_ids_are_hashed_to_fit_the_history() -> None:
     long_id = "19:" + "x" * 80 + "@thread.tacv2;messageid=1700000000000"
-    key = teams.conversation_key(long_id)
-    assert key.startswith("teams:") and len(key) <= 64 and key == teams.conversation_key(long_id)
+    key = messages.conversation_key(long_id)
+    assert key.startswith("teams:") and len(key) <= 64 and key == messages.conversation_key(long_id)
 
 
 def test_feedback_invoke_is_stored_with_the_answer(
@@ -212,18 +213,20 @@ def test_help_command_sends_the_help_card(
     assert fake_assistant.requests == []
 
 
-def test_compare_and_plan_say_they_are_coming_when_the_facade_lacks_them(
+def test_compare_and_plan_without_enough_to_go_on_say_how_to_ask(
     make_client: MakeClient, fake_bf: FakeBotFramework
 ) -> None:
     client = make_client()
-    post(client, fake_bf, activity(fake_bf, "compare Nottingham and Derby", kind="groupChat"))
-    post(client, fake_bf, activity(fake_bf, "plan neighbourhood working for a district", kind="groupChat"))
-    compare_reply, plan_reply = fake_bf.messages()
-    assert "coming" in compare_reply["text"] and "coming" in plan_reply["text"]
+    post(client, fake_bf, activity(fake_bf, "compare Nottingham", kind="groupChat"))
+    post(client, fake_bf, activity(fake_bf, "plan", kind="groupChat"))
+    post(client, fake_bf, activity(fake_bf, "compare Nottingham and Atlantis", kind="groupChat"))
+    compare_reply, plan_reply, unknown_reply = fake_bf.messages()
+    assert compare_reply["text"] == COMPARE_USAGE and plan_reply["text"] == PLAN_USAGE
+    assert unknown_reply["text"] == "unknown approach: Atlantis"
 
 
 def test_compare_command(make_client: MakeClient, fake_bf: FakeBotFramework, history: History) -> None:
-    assistant = FakeWithExtras(history)
+    assistant = FakeAssistant(history)
     post(
         make_client(assistant), fake_bf, activity(fake_bf, "compare Nottingham and Derby?", kind="groupChat")
     )
@@ -240,7 +243,7 @@ def test_compare_command(make_client: MakeClient, fake_bf: FakeBotFramework, his
 def test_plan_command_returns_a_card_with_the_docx_link(
     make_client: MakeClient, fake_bf: FakeBotFramework, history: History
 ) -> None:
-    assistant = FakeWithExtras(history)
+    assistant = FakeAssistant(history)
     post(make_client(assistant), fake_bf, activity(fake_bf, "plan: ward working for a district council"))
     assert assistant.planned == [("ward working for a district council", ("public",))]
     reply = fake_bf.messages()[-1]
@@ -249,7 +252,7 @@ def test_plan_command_returns_a_card_with_the_docx_link(
         {
             "type": "Action.OpenUrl",
             "title": "Download the plan (DOCX)",
-            "url": f"{PUBLIC_BASE}/api/plans/plan-123.docx",
+            "url": f"{PUBLIC_BASE}/api/plans/0123456789ab.docx",
         }
     ]
     assert card["body"][0]["text"] == "Neighbourhood working plan"
@@ -273,7 +276,7 @@ def test_a_failed_turn_says_sorry_and_logs_no_text(
     caplog.set_level(logging.DEBUG)
     secret = "boom: what about Flat 3, 12 Acacia Road?"
     post(make_client(), fake_bf, activity(fake_bf, secret, kind="groupChat"))
-    assert fake_bf.messages()[-1]["text"] == teams.SORRY
+    assert fake_bf.messages()[-1]["text"] == bot.SORRY
     assert "Acacia" not in caplog.text
 
 
@@ -287,42 +290,22 @@ def test_message_text_is_never_logged(
     assert "Alex Example" not in caplog.text and "Neighbourhood Action Teams" not in caplog.text
 
 
-def test_commands_parse() -> None:
-    assert teams.parse_command("Help") == ("help", "")
-    assert teams.parse_command("/help") == ("help", "")
-    assert teams.parse_command("compare Nottingham's NATs vs Derby boards") == (
-        "compare",
-        "Nottingham's NATs vs Derby boards",
+def test_commands_route_as_in_the_web_chat() -> None:
+    assert route("Help") == Intent("help") and route("/help") == Intent("help")
+    assert route("compare Nottingham's NATs vs Derby boards") == Intent(
+        "compare", names=("Nottingham's NATs", "Derby boards")
     )
-    assert teams.split_names("Nottingham's NATs vs Derby boards") == ["Nottingham's NATs", "Derby boards"]
-    assert teams.split_names("Newcastle, Derby and Nottingham") == ["Newcastle", "Derby", "Nottingham"]
-    assert teams.parse_command("plan for a district") == ("plan", "for a district")
-    assert teams.parse_command("planning rules in Derby?") == ("ask", "planning rules in Derby?")
-    assert teams.parse_command("What is EPiC?") == ("ask", "What is EPiC?")
+    assert split_names("Nottingham's NATs vs Derby boards") == ["Nottingham's NATs", "Derby boards"]
+    assert split_names("Newcastle, Derby and Nottingham") == ["Newcastle", "Derby", "Nottingham"]
+    assert route("plan: ward working for a district") == Intent("plan", brief="ward working for a district")
+    assert route("plan for a district") == Intent("plan", brief="plan for a district")
+    assert route("planning rules in Derby?") == Intent("ask")
+    assert route("What is EPiC?") == Intent("ask")
 
 
 def test_feedback_reason_parsing() -> None:
-    assert teams.feedback_reason('{"feedbackText": "  too   long "}') == "too long"
-    assert teams.feedback_reason({"feedbackText": "ok"}) == "ok"
-    assert teams.feedback_reason("plain words") == "plain words"
-    assert teams.feedback_reason('{"feedbackText": ""}') is None
-    assert teams.feedback_reason(None) is None
-
-
-def test_plan_goes_into_the_shared_plan_store_when_given(
-    make_client: MakeClient, fake_bf: FakeBotFramework, history: History
-) -> None:
-    class Store:
-        def __init__(self) -> None:
-            self.held: list[tuple[object, tuple[str, ...]]] = []
-
-        def put(self, plan: object, groups: tuple[str, ...]) -> str:
-            self.held.append((plan, groups))
-            return "0123456789abcdef0123456789abcdef"
-
-    store = Store()
-    assistant = FakeWithExtras(history)
-    post(make_client(assistant, plans=store), fake_bf, activity(fake_bf, "plan ward working"))
-    assert [groups for _, groups in store.held] == [("public",)]
-    card = fake_bf.messages()[-1]["attachments"][0]["content"]
-    assert card["actions"][0]["url"] == f"{PUBLIC_BASE}/api/plans/0123456789abcdef0123456789abcdef.docx"
+    assert messages.feedback_reason('{"feedbackText": "  too   long "}') == "too long"
+    assert messages.feedback_reason({"feedbackText": "ok"}) == "ok"
+    assert messages.feedback_reason("plain words") == "plain words"
+    assert messages.feedback_reason('{"feedbackText": ""}') is None
+    assert messages.feedback_reason(None) is None

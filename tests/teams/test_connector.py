@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from assistant.channels.teams_connector import (
+from assistant.teams.connector import (
     ClientCredentialsToken,
     ConnectorClient,
     ConnectorError,

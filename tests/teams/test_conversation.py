@@ -30,8 +30,8 @@ NAT_DOCS = {"nottingham-locality-working-case-study", "nanm-doing-the-right-thin
 def live(
     ingested_settings: Settings, tmp_path_factory: pytest.TempPathFactory, bf_key: Any
 ) -> Iterator[tuple[TestClient, FakeBotFramework, Any]]:
-    from assistant.api import create_app
-    from assistant.chat import build_assistant
+    from assistant.http.app import create_app
+    from assistant.service import build_assistant
 
     fake = FakeBotFramework(key=bf_key).start()
     data_dir = tmp_path_factory.mktemp("teams-e2e")

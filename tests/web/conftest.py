@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
 from assistant.config import Settings
+from assistant.http.app import create_app
 
 from .fakes import FakeAssistant
 

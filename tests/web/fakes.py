@@ -1,9 +1,11 @@
 """A small deterministic fake of the Assistant facade for web unit tests.
 
-Same surface as assistant/chat.py's Assistant (answer, stream, ready, warm_up,
-history, kb). The knowledge base is real (in-memory index, hash embedder) so source
-listings and passage previews run real code; answers are scripted: the first
-visible chunk sharing a word with the question, quoted, cited as [1].
+It implements the whole facade (``assistant.facade.AssistantAPI``; mypy checks it, see the
+``_is_a_facade`` at the end). The knowledge base is real (in-memory index, hash embedder)
+so source listings and passage previews run real code; answers are scripted: the first
+visible chunk sharing a word with the question, quoted, cited as [1]. ``compare`` knows
+NAT, LAC and EPiC; ``plan`` needs a brief of three words or more; plans are bound to the
+audiences they were drafted for, as in the real store.
 
 Scripted messages: "boom" raises a bug (RuntimeError), "store down" raises
 StoreUnavailableError, "stream breaks" fails half-way through a stream.
@@ -20,7 +22,10 @@ from typing import Any
 from assistant.config import Settings
 from assistant.embeddings import HashEmbedder
 from assistant.errors import AssistantError, StoreUnavailableError
+from assistant.facade import AssistantAPI
+from assistant.features.plans import PlanNotFoundError
 from assistant.knowledge import KnowledgeBase
+from assistant.sources import DocChunks, list_sources, source_detail
 from assistant.store import DocRecord
 from assistant.store.memory import MemoryIndex
 from assistant.types import Answer, ChatRequest, Chunk, Citation, Status
@@ -81,12 +86,19 @@ def build_kb(settings: Settings) -> KnowledgeBase:
 class FakeHistory:
     answers: set[str] = field(default_factory=set)
     feedback: list[dict[str, Any]] = field(default_factory=list)
+    replies: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add_feedback(self, answer_id: str, rating: str, reason: str | None, channel: str) -> None:
         self.feedback.append({"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel})
 
     def answer_exists(self, answer_id: str) -> bool:
         return answer_id in self.answers
+
+    def remember_reply(self, conversation: str, activity_id: str, answer_id: str) -> None:
+        self.replies[(conversation, activity_id)] = answer_id
+
+    def reply_answer(self, conversation: str, activity_id: str) -> str | None:
+        return self.replies.get((conversation, activity_id))
 
 
 class FakeAssistant:
@@ -96,7 +108,9 @@ class FakeAssistant:
         self.history = FakeHistory()
         self.is_ready = ready
         self.requests: list[ChatRequest] = []
+        self.plans: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
         self._ids = itertools.count(1)
+        self._doc_chunks = DocChunks()
 
     # --- the facade
     def answer(self, request: ChatRequest) -> Answer:
@@ -148,13 +162,6 @@ class FakeAssistant:
         self.kb.snapshot()
 
 
-class FakeWithExtras(FakeAssistant):
-    """A facade with compare(), plan() and plan_docx() as in assistant/chat.py."""
-
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(settings, **kwargs)
-        self.plans: dict[str, dict[str, Any]] = {}
-
     def compare(self, names: list[str], groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
         unknown = [n for n in names if n.lower() not in ("nat", "lac", "epic")]
         if unknown:
@@ -168,10 +175,30 @@ class FakeWithExtras(FakeAssistant):
         plan_id = f"{len(self.plans) + 1:012x}"
         data = {"title": f"Plan for {ward or 'the area'}", "brief": brief, "priorities": [], "sections": [],
                 "gaps": [], "citations": [], "plan_id": plan_id}
-        self.plans[plan_id] = data
+        self.plans[plan_id] = (data, groups)
         return data
 
-    def plan_docx(self, plan_id: str) -> bytes:
-        if plan_id not in self.plans:
-            raise AssistantError(f"no plan {plan_id}")
+    def _plan(self, plan_id: str, groups: tuple[str, ...]) -> dict[str, Any]:
+        data, made_for = self.plans.get(plan_id, ({}, ()))
+        if not data or not set(made_for) <= set(groups):
+            raise PlanNotFoundError(f"no plan {plan_id}")
+        return data
+
+    def plan_docx(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> bytes:
+        self._plan(plan_id, groups)
         return b"PK\x03\x04fake-docx"
+
+    def plan_markdown(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> str:
+        return f"# {self._plan(plan_id, groups)['title']}\n"
+
+    def sources(self, groups: tuple[str, ...]) -> list[dict[str, Any]]:
+        return list_sources(self.settings, self.kb.index, groups)
+
+    def source(
+        self, doc_id: str, groups: tuple[str, ...], chunk_id: str | None = None, quote: str | None = None
+    ) -> dict[str, Any] | None:
+        return source_detail(self.kb.snapshot(), self._doc_chunks, doc_id, groups, chunk_id, quote)
+
+
+def _is_a_facade(fake: FakeAssistant) -> AssistantAPI:
+    return fake  # mypy (make lint) checks that the fake implements the whole facade

@@ -91,7 +91,7 @@ def host_page(api: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def servers(ingested_settings: Settings) -> Iterator[Servers]:
-    from assistant.api import create_app
+    from assistant.http.app import create_app
 
     api_port, host_port = free_port(), free_port()
     api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"

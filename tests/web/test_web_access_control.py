@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from assistant.api import create_app
 from assistant.config import ROOT, Settings
+from assistant.http.app import create_app
 
 pytestmark = pytest.mark.slow
 

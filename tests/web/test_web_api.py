@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from .conftest import MakeClient
-from .fakes import SECRET_PHRASE, FakeAssistant, FakeWithExtras
+from .fakes import SECRET_PHRASE, FakeAssistant
 
 ORIGIN = "https://intranet.example.gov.uk"
 QUESTION = "How many neighbourhood action teams does Nottingham have?"
@@ -372,16 +372,8 @@ def test_api_keys_map_to_groups(make_client: MakeClient) -> None:
 # --------------------------------------------------------------------------- compare and plan
 
 
-def test_compare_and_plan_are_501_until_the_facade_has_them(client: TestClient) -> None:
-    r = client.post("/api/compare", json={"names": ["NAT", "LAC"]})
-    assert r.status_code == 501 and "not available" in r.json()["error"]
-    r = client.post("/api/plan", json={"brief": "Reduce isolation in older residents"})
-    assert r.status_code == 501
-    assert client.get("/api/plans/" + "a" * 32 + ".docx").status_code == 501
-
-
-def test_compare_and_plan_light_up(make_client: MakeClient) -> None:
-    c = make_client(assistant_cls=FakeWithExtras, api_keys="pub,staffkey:staff")
+def test_compare_and_plan(make_client: MakeClient) -> None:
+    c = make_client(api_keys="pub,staffkey:staff")
     public, staff = {"X-API-Key": "pub"}, {"X-API-Key": "staffkey"}
     r = c.post("/api/compare", json={"names": ["NAT", "LAC"]}, headers=public)
     assert r.status_code == 200 and [a["name"] for a in r.json()["approaches"]] == ["NAT", "LAC"]
@@ -408,9 +400,9 @@ def test_compare_and_plan_light_up(make_client: MakeClient) -> None:
 
 
 def test_assistant_that_cannot_be_built_gives_clear_503s(web_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import assistant.chat
-    from assistant.api import create_app
+    import assistant.service
     from assistant.errors import StoreUnavailableError
+    from assistant.http.app import create_app
 
     calls = []
 
@@ -418,7 +410,7 @@ def test_assistant_that_cannot_be_built_gives_clear_503s(web_settings, monkeypat
         calls.append(1)
         raise StoreUnavailableError("The Chroma server at http://chroma:8000 is not answering.")
 
-    monkeypatch.setattr(assistant.chat, "build_assistant", broken)
+    monkeypatch.setattr(assistant.service, "build_assistant", broken)
     with TestClient(create_app(web_settings()), raise_server_exceptions=False) as c:
         r = c.get("/readyz")
         assert r.status_code == 503 and "not answering" in r.json()["error"]

@@ -1,0 +1,1 @@
+"""Composers: ``base`` (the contract), ``extractive`` (default), ``llm`` (optional), ``factory``."""

@@ -1,0 +1,885 @@
+"""The default composer: picks the sentences that answer the question, no model.
+
+For every sentence of the retrieved passages it scores
+  - meaning: embedding similarity to the question (a long sentence by its closest clause; a
+    sentence leaning on the one before as the pair),
+  - terms: IDF-weighted coverage of the question's content terms (acronyms and
+    their expansions count as one term, word forms meet: "chairs"/"chaired"),
+  - answer type: a number for "how many", a year for "when", a place for "which wards"...,
+  - context: the passage's retrieval rank and whether its title/section match.
+The best sentence anchors the answer; others join when they cover question terms the
+answer lacks or continue the anchor (the next sentence, or the list a colon opens).
+It declines (``no_answer``) when a name in the question appears in no passage, or
+when the best evidence is too weak. Sentences are verbatim: the quote is the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answer.composers.base import Composer, Draft, DraftSentence
+from assistant.answer.condense import drop_about
+from assistant.grounding import names, numbers
+from assistant.injection import addressed_to_assistant
+from assistant.knowledge import KnowledgeBase, Snapshot
+from assistant.text import clauses, is_heading, is_usable, sentence_spans, tokenize
+from assistant.types import Passage
+
+__all__ = [
+    "ABOUT_WEIGHT",
+    "CONTEXT_CREDIT",
+    "FOCUS_SHARE",
+    "MAX_SENTENCES",
+    "MIN_BEST_SCORE",
+    "MIN_SIMILARITY",
+    "SIGNPOST_PENALTY",
+    "Candidate",
+    "ExtractiveComposer",
+    "Needs",
+    "answer_types",
+    "split_question",
+    "stem_words",
+    "topic_names",
+]
+
+# Thresholds, calibrated on eval/gold.jsonl (see eval/README.md): below them we decline.
+MIN_BEST_SCORE = 0.42
+MIN_SIMILARITY = 0.30
+MAX_SENTENCES = 4
+# Share of a question term's weight that a sentence gets when the term is not in it but in its
+# passage's title/section or, for a name in the question, anywhere in its passage.
+CONTEXT_CREDIT = 0.3
+# Share of the meaning score that compares the sentence with the question minus its names
+# ("What data did ... use to choose where to start?"): the names are checked per passage.
+FOCUS_SHARE = 0.3
+
+# "which three wards", "which other councils": a count or qualifier before the noun asked about
+_COUNTED = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|main) "
+# Share of its weight a term carried into a follow-up from earlier turns keeps (see _term_groups).
+ABOUT_WEIGHT = 0.5
+_TYPE_PATTERNS = {
+    "number": re.compile(
+        r"\bhow (many|much|often|big|large)\b|\bwhat (percentage|proportion|share|number|amount)\b|"
+        r"\bnumber of\b|\bhow much\b|\bbudget\b|\bcost\b|\bspend\b|\bper cent\b|\bpercentage\b",
+        re.I,
+    ),
+    "date": re.compile(r"\bwhen\b|\bwhat year\b|\bsince when\b|\bwhich year\b|\bhow long\b|\bdate\b", re.I),
+    "place": re.compile(
+        r"\bwhere\b|\bwhich (?:"
+        + _COUNTED
+        + r")?(wards?|areas?|councils?|cit(y|ies)|places?|neighbourhoods?|local authorit\w+|"
+        r"towns?|districts?|boroughs?)\b",
+        re.I,
+    ),
+    "definition": re.compile(r"\bstands? for\b|\bshort for\b|\bacronym\b", re.I),
+    "reason": re.compile(
+        r"^\s*why\b|\bwhat (was|were|is|are) the (main )?reasons?\b|\bfor what reason\b", re.I
+    ),
+    "who": re.compile(
+        r"^\s*whos?e?\b|\bwhich (?:"
+        + _COUNTED
+        + r")?(organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
+        r"|\bwho (leads|chairs|runs|funds|manages|heads)\b"
+        r"|\bwhich (?:council |county |city )?(services?|departments?|directorates?)\b",
+        re.I,
+    ),
+}
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_REASON = re.compile(
+    r"\b(because|reasons?|due to|owing to|as a result of|in order to|so that|led to)\b", re.I
+)
+_QUESTION_NOISE = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "many",
+        "much",
+        "does",
+        "did",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "tell",
+        "describe",
+        "explain",
+        "give",
+        "list",
+        "example",
+        "examples",
+        "kind",
+        "type",
+        "role",
+        "roles",
+        "way",
+        "ways",
+        "mean",
+        "meaning",
+    ]
+)
+_GENERIC = frozenset(
+    [
+        "council",
+        "councils",
+        "county",
+        "city",
+        "borough",
+        "district",
+        "team",
+        "teams",
+        "community",
+        "communities",
+        "department",
+        "service",
+        "services",
+        "officer",
+        "officers",
+        "programme",
+        "programmes",
+        "board",
+        "boards",
+        "partnership",
+        "partnerships",
+        "scheme",
+        "schemes",
+        "strategy",
+        "report",
+        "review",
+        "network",
+        "group",
+        "groups",
+        "area",
+        "areas",
+        "ward",
+        "wards",
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "national",
+        "local",
+    ]
+)
+
+
+def _focus_question(question: str) -> str:
+    """The question without its names: what it asks, whoever it is about ("What data did
+    South Tyneside use to choose where to start Local Area Coordination?" -> "What data did use
+    to choose where to start?"). Empty when that leaves too little to go on."""
+    plain = _drop_initial_word(question)
+    found = names(plain)
+    if not found:
+        return ""
+    for name in sorted(found, key=len, reverse=True):
+        plain = re.sub(rf"\b{re.escape(name)}(['’]s)?\b", " ", plain)
+    plain = " ".join(plain.split())
+    return plain if len(re.findall(r"[A-Za-z]{3,}", plain)) >= 3 else ""
+
+
+def _drop_initial_word(question: str) -> str:
+    """A question's first word is capitalised because it is first ("Roughly", "Apart", "Whose"),
+    not because it is a name; acronyms (two or more capitals) are kept."""
+    return re.sub(r"^(\s*)([A-Z][a-z’'-]+)\b", lambda m: m.group(1) + m.group(2).lower(), question)
+
+
+def _present(word: str, lower_text: str) -> bool:
+    w = word.lower().replace("’", "'")
+    if re.search(rf"(?<![a-z]){re.escape(w)}", lower_text):
+        return True
+    if len(w) >= 5 and re.search(rf"(?<![a-z]){re.escape(w[:-1])}", lower_text):
+        return True  # inflections: "Index" / "Indices", "Deprivation" / "deprivations"
+    return (
+        w.endswith("s")
+        and len(w) > 3
+        and re.search(rf"(?<![a-z]){re.escape(w[:-1])}", lower_text) is not None
+    )
+
+
+# A line that is only a short name ("Camden" in a list of survey respondents' areas): a passage
+# listing a place is not about it, so such lines don't count when checking the question's names.
+_BARE_LINE = re.compile(r"^[ \t]*[A-Z][\w'’&.-]*(?:[ \t]+[\w'’&.-]+){0,3}[ \t]*$", re.M)
+# a list item or a table row ("Ward alliances | Ward alliances are made up of...")
+_LIST_LINE = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s|^[^|\n]{2,80} \| ")
+_COUNT_WORDS = dict(zip("two three four five six seven eight nine ten".split(), range(2, 11), strict=True))
+_ANNOUNCES = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|[2-9])[- ](?:(?:level|tier|part|strand|stage|key|main|"
+    r"core|broad|distinct|separate|specific|priority)\b[- ]?){0,2}\s*"
+    r"(?:[a-z]+ )?(?:[a-z]+s|structure|model|framework)\b",
+    re.I,
+)
+
+
+# Meta-discourse ("First, we look at how Barnsley...", "This report presents findings...")
+# says where an answer is, not what it is: such sentences rank below ones that answer.
+_SIGNPOST = re.compile(
+    r"\b(?:we|this (?:report|section|chapter|paper|case study|document|study)|the following "
+    r"(?:section|chapter))\s+(?:now\s+|then\s+|also\s+)?(?:look|looks|describe|describes|explore|"
+    r"explores|examine|examines|set out|sets out|present|presents|discuss|discusses|consider|"
+    r"considers|outline|outlines|summarise|summarises|focus|focuses)\b",
+    re.I,
+)
+SIGNPOST_PENALTY = 0.15
+
+
+def _announced_count(text: str) -> int:
+    """How many items a sentence announces ("a four-level structure", "three priority areas")."""
+    m = _ANNOUNCES.search(text)
+    if not m:
+        return 0
+    word = m.group(1).lower()
+    return _COUNT_WORDS.get(word) or int(word)
+
+
+@dataclass
+class Candidate:
+    passage_no: int  # 1-based
+    index: int  # sentence position within the passage
+    text: str
+    terms: frozenset[str]
+    score: float = 0.0  # ranks sentences
+    similarity: float = 0.0
+    coverage: float = 0.0
+    strength: float = 0.0  # the score with the whole question's similarity: what thresholds judge
+
+    @property
+    def evidence(self) -> float:
+        return max(self.score, self.strength)
+
+
+def answer_types(question: str) -> set[str]:
+    return {name for name, pattern in _TYPE_PATTERNS.items() if pattern.search(question)}
+
+
+_MONEY_Q = re.compile(
+    r"\bhow much (money|funding|budget|grant|does|did|is|was|do)\b|\bbudget\b|\bcost\b|"
+    r"\bgrant\b|\bworth\b|\bfunding (level|amount)\b|\bspend\b|\breturn on investment\b|"
+    r"\bsroi\b",
+    re.I,
+)
+_PERCENT_Q = re.compile(
+    r"\bpercentage\b|\bper ?cent\b|\bproportion\b|\bwhat share\b|\brate\b|\bscores?\b", re.I
+)
+_COUNT_Q = re.compile(
+    r"\bhow many ((?:[\w'’-]+ ){0,3}?[\w'’-]+?)(?= (?:do|does|did|are|is|was|were|has|have|had|"
+    r"will|can|in|on|at|per|each|there)\b|\?|$)",
+    re.I,
+)
+_NUMBER_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
+    "dozen",
+]
+_MONEY = re.compile(r"£\s?\d", re.I)
+_SHARE = re.compile(r"\d\s?%|\b\d+(\.\d+)? per ?cent\b", re.I)
+# What a money question measures, as families of words: "What is the annual budget for X?" is
+# not answered by "X helped a group secure a £2,000 grant". A question naming none of these
+# ("How much did it cost?" names cost; "How much money...") takes any figure in pounds.
+_RETURN_WORDS = frozenset(["return", "sroi", "value", "worth", "invested", "investment"])
+_MONEY_NOUNS = (
+    frozenset(
+        [
+            "budget",
+            "budgets",
+            "funding",
+            "funded",
+            "fund",
+            "funds",
+            "allocation",
+            "allocated",
+            "spend",
+            "spending",
+            "spent",
+            "investment",
+            "invested",
+            "invest",
+        ]
+    ),
+    frozenset(
+        ["cost", "costs", "costing", "spend", "spending", "spent", "saving", "savings", "saved", "price"]
+    ),
+    frozenset(["grant", "grants", "award", "awarded", "funding", "funded", "fund"]),
+    _RETURN_WORDS,
+)
+_PERCENT = re.compile(
+    r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
+    r"\bmost\b|\bminority\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What an answer sentence must contain for this question."""
+
+    money: bool = False
+    percent: bool = False
+    count_of: tuple[str, ...] | None = None  # "how many X": stems of X (empty tuple = any number)
+    year: bool = False
+    numbers: tuple[str, ...] = ()  # figures the question itself names (must be in the passage)
+    money_words: frozenset[str] = frozenset()  # what a money question measures (see _MONEY_NOUNS)
+
+    @classmethod
+    def of(cls, question: str) -> Needs:
+        q = re.sub(r"\(about:.*\)$", "", question)
+        count = _COUNT_Q.search(q)
+        count_of = tuple(stem_words(count.group(1))) if count else None
+        figures = tuple(re.findall(r"\b\d[\d/,.]*\d\b|\b\d\b", q))
+        percent = bool(_PERCENT_Q.search(q)) and not count
+        q_words = set(re.findall(r"[a-z]+", q.lower()))
+        families = [f for f in _MONEY_NOUNS if f & q_words]
+        if _RETURN_WORDS in families:  # "return on investment" measures the return
+            families = [_RETURN_WORDS]
+        money_words = frozenset().union(*families)
+        return cls(
+            money=bool(_MONEY_Q.search(q)) and not count and not re.search(r"\bhow much of\b", q, re.I),
+            percent=percent,
+            count_of=count_of,
+            year=bool(re.search(r"\bwhen\b|\bwhat year\b|\bwhich year\b", q, re.I)),
+            numbers=figures,
+            money_words=money_words,
+        )
+
+    def met_by(self, sentence: str) -> bool:
+        if self.money and not _MONEY.search(sentence):
+            return False
+        if (
+            self.money
+            and self.money_words
+            and not self.money_words & set(re.findall(r"[a-z]+", sentence.lower()))
+        ):
+            return False
+        if self.percent and not (_PERCENT.search(sentence) or _MONEY.search(sentence)):
+            return False
+        if self.year and not _YEAR.search(sentence):
+            return False
+        return self.count_of is None or _counts(sentence, self.count_of) or _share_of(sentence, self.count_of)
+
+
+_SHARE_VERBS = frozenset(
+    "have has had are were is was said say reported report use used expect expected do did".split()
+)
+
+
+@lru_cache(maxsize=65_536)
+def _share_of(sentence: str, focus: tuple[str, ...]) -> bool:
+    """A survey answers "how many areas have X" with a share of them: "Nearly 70% have X" (the
+    subject left out) or "70% of areas". Not "43% of the population" for "how many officers"."""
+    for m in _SHARE.finditer(sentence):
+        after = re.findall(r"[\w'’-]+", sentence[m.end() :].lower())[:4]
+        if after and after[0] in _SHARE_VERBS:
+            return True
+        if after and after[0] == "of" and any(_stem_of(w) in focus for w in after[1:]):
+            return True
+    return False
+
+
+# a sentence reporting a question a survey or study asked: the next sentence is its answer
+_ASKED = re.compile(
+    r"\b(?:we|respondents|participants|councils|authorities|they|people)\s+(?:were\s+|was\s+)?asked\b|\?\s*$",
+    re.I,
+)
+_REFERS_BACK = re.compile(
+    r"^(It|Its|This|These|They|Their|Such|He|She|That|Those|The (team|scheme|programme|"
+    r"approach|model|pilot|service|council|board|group))\b"
+)
+# a sentence that draws the conclusion of the one before ("Therefore, going forward, a more
+# targeted approach may be more cost effective...")
+_CONCLUDES = re.compile(r"^(Therefore|Thus|Hence|Consequently|As a result|In turn|So)\b")
+
+
+def _leans_back(text: str) -> bool:
+    """The sentence needs the one before it: it opens with, or soon uses, a pronoun for its subject."""
+    head = " ".join(text.split()[:8])
+    if text.lstrip().startswith("|"):
+        return True  # a table row's next cell, its first having ended a sentence ("Be Bold. | A campaign")
+    return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
+
+
+def _same_paragraph(passage: Passage, a: Candidate, b: Candidate) -> bool:
+    text = passage.chunk.text
+    start = text.find(a.text)
+    end = text.find(b.text, max(start, 0))
+    return start >= 0 and end >= 0 and "\n" not in text[start + len(a.text) : end]
+
+
+def _rests_on(passage: Passage, previous: Candidate, sentence: Candidate) -> bool:
+    """The sentence needs the one before it in its paragraph: it leans back on it ("These were
+    Ashfield...") or answers the question it reports ("We asked what... Resolving...")."""
+    return bool(_leans_back(sentence.text) or _ASKED.search(previous.text)) and _same_paragraph(
+        passage, previous, sentence
+    )
+
+
+_PART_BREAK = re.compile(r",?\s+and\s+(?=(?:what|which|who|how|when|where|why|whose)\b)|\?\s+(?=\S)", re.I)
+
+
+def split_question(question: str) -> list[str]:
+    """The parts of a question that asks two things: "What is X, and what does it fund?"."""
+    body = drop_about(question)
+    about = question[len(body) :]
+    parts = [p.strip(" ,") for p in _PART_BREAK.split(body) if p and p.strip(" ,")]
+    if len(parts) < 2:
+        return [question]
+    return [parts[0] + about, *parts[1:]]
+
+
+def topic_names(question: str) -> list[str]:
+    """What a question is about, to carry into its second part: names, else content words."""
+    found = names(re.sub(r"^\s*[A-Z][a-z]+\b", "", question))
+    words = re.findall(r"[A-Za-z][\w'’-]+", question)
+    return found or [w for w in words if w.lower() not in _QUESTION_NOISE][:4]
+
+
+def _joined(text: str) -> str:
+    """One spelling for words written with and without a hyphen ("co-ordinator", "coordinator")."""
+    return _CO_PREFIX.sub("co", text)
+
+
+@lru_cache(maxsize=65_536)
+def _lemma(term: str) -> str:
+    """A term without its verb or plural ending, so "chairs" meets "chaired" and "funds" meets
+    "funding" (the index's tokenizer keeps those apart; coverage shouldn't)."""
+    for suffix in ("ing", "ed", "es", "e", "s"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+def _with_lemmas(terms: list[str] | frozenset[str]) -> frozenset[str]:
+    """The terms, their lemmas, and for "-ing"/"-ed" forms the "-e" verb ("using", "used": "use")."""
+    restored = (re.sub(r"(?:ing|ed)$", "e", t) for t in terms if len(t) > 4 and t.endswith(("ing", "ed")))
+    return frozenset(terms) | frozenset(_lemma(t) for t in terms) | frozenset(restored)
+
+
+def stem_words(text: str) -> list[str]:
+    return [t for t in tokenize(_joined(text)) if t not in _QUESTION_NOISE]
+
+
+_CO_PREFIX = re.compile(r"\bco-(?=ordinat|operat)", re.I)
+
+
+@lru_cache(maxsize=65_536)
+def _stem_of(word: str) -> str:
+    stems = tokenize(_joined(word))
+    return stems[0] if stems else ""
+
+
+@lru_cache(maxsize=65_536)
+def _counts(sentence: str, focus: tuple[str, ...], window: int = 6, back: int = 4) -> bool:
+    """A number within a few words of a word of the focus ("20 Neighbourhood Action Teams")."""
+    words = re.findall(r"[\w'’£%.-]+", sentence.lower())
+    stems = [_stem_of(w) for w in words]
+    for i, w in enumerate(words):
+        is_number = bool(re.fullmatch(r"\d[\d,]*", w.strip(".,"))) and not _YEAR.fullmatch(w.strip(".,"))
+        if not (is_number or w in _NUMBER_WORDS) or (i + 1 < len(words) and words[i + 1] == "of"):
+            continue  # "one of the aims" is not a count
+        if i == 0 and re.fullmatch(r"\d+[.)]", w):
+            continue  # "4. Co-ordinate action across services" numbers a list item
+        if not focus:
+            return True
+        # "17 Neighbourhood Officers", "the number of responses up to 16"
+        if any(stems[j] in focus for j in range(max(i - back, 0), min(i + window, len(words))) if j != i):
+            return True
+    return False
+
+
+@lru_cache(maxsize=65_536)
+def _has_type(text: str, kind: str, known: frozenset[str] = frozenset()) -> bool:
+    """Whether the sentence has the kind of thing the question asks for. For a place or a
+    person that is a name the question does not already give ("which wards did South Tyneside
+    choose?" is not answered by a sentence whose only name is South Tyneside)."""
+    if kind == "number":
+        return any(not _YEAR.fullmatch(n.strip()) for n in numbers(text))
+    if kind == "date":
+        return bool(_YEAR.search(text)) or bool(re.search(r"\b(since|from|in) (19|20)\d\d", text))
+    if kind in ("place", "who"):
+        return any(
+            any(w.lower() not in known and w.lower() not in _GENERIC for w in re.findall(r"[A-Za-z]+", n))
+            for n in names(text)
+        )
+    if kind == "reason":
+        return bool(_REASON.search(text))
+    if kind == "definition":  # "the Empowering People in Communities (EPiC) programme" for EPiC
+        defined = re.findall(r"\w \(([A-Z][A-Za-z0-9]{1,7})\)", text)
+        return any(a.lower() in known or a.lower().removesuffix("s") in known for a in defined)
+    return False
+
+
+class ExtractiveComposer:
+    name = "extractive"
+
+    def __init__(self, kb: KnowledgeBase, max_sentences: int = MAX_SENTENCES) -> None:
+        self.kb = kb
+        self.max_sentences = max_sentences
+        self._names_ok: dict[tuple[str, str, str], bool] = {}
+        # per chunk id (ids are versioned by content hash, so entries never go stale)
+        self._sentences: dict[str, tuple[tuple[int, str, frozenset[str]], ...]] = {}
+        self._context: dict[str, frozenset[str]] = {}
+        self._passage_terms: dict[str, frozenset[str]] = {}
+
+    # --- question analysis
+    def _term_groups(self, question: str, snap: Snapshot) -> list[tuple[frozenset[str], float]]:
+        """Question terms as groups of alternatives (an acronym and its expansion are one group)."""
+        groups: list[tuple[frozenset[str], float]] = []
+        core = [t for t in tokenize(question) if t not in _QUESTION_NOISE and not t.endswith(("n't", "n’t"))]
+        # a follow-up's "(about: ...)" carries the earlier turn's subject: it says which passage,
+        # not what is asked, so its terms weigh less than the follow-up's own words
+        asked = set(tokenize(drop_about(question)))
+        for term in dict.fromkeys(core):
+            alternatives = set(snap.glossary.synonyms(term))
+            expansion = snap.glossary.entries.get(term.upper())
+            if expansion:
+                alternatives |= set(tokenize(expansion))
+            weight = snap.idf(term) * (1.0 if term in asked else ABOUT_WEIGHT)
+            groups.append((_with_lemmas(frozenset(alternatives)), weight))
+        for extra in snap.glossary.expansions(question):
+            alts = frozenset(tokenize(extra))
+            phrase = frozenset(tokenize(snap.glossary.entries.get(extra.upper(), "")))
+            if alts and phrase and phrase <= set(core):
+                # the acronym of a phrase the question spells out ("social return on investment":
+                # SROI) stands for each of the phrase's words, not for an extra term to cover
+                groups = [(g | alts, w) if g & phrase else (g, w) for g, w in groups]
+            elif alts and not any(alts & g for g, _ in groups):
+                groups.append((alts, max(snap.idf(t) for t in alts)))
+        return groups
+
+    def missing_names(self, question: str, passages: list[Passage], snap: Snapshot) -> list[str]:
+        """Names in the question that no retrieved passage mentions (nor their acronym/expansion).
+
+        A multi-word name counts as present when its distinctive words are ("Nottingham City
+        Council" is present where "Nottingham" is); generic words like Council or Team don't count.
+        """
+        text = " ".join(
+            f"{p.chunk.title} {p.chunk.publisher} {p.chunk.place} {p.chunk.section} "
+            + _BARE_LINE.sub(" ", p.chunk.text)
+            for p in passages
+        )
+        lower = " ".join(text.split()).lower().replace("’", "'")
+        plain = re.sub(r"'[^']*'|‘[^’]*’|\"[^\"]*\"|“[^”]*”", " ", question)
+        plain = _drop_initial_word(plain)
+        missing = []
+        for name in names(plain):
+            expansion = snap.glossary.entries.get(re.sub(r"S$", "", name.upper()))
+            distinct = [w for w in (expansion or "").split() if w.lower() not in _GENERIC and len(w) > 3]
+            # the expansion is there, allowing one word in three to vary ("Indices of Multiple
+            # Deprivation" for IMD's "Index of Multiple Deprivation")
+            if distinct and sum(_present(w, lower) for w in distinct) >= max(1, -(-2 * len(distinct) // 3)):
+                continue
+            words = [re.sub(r"['’]s$", "", w) for w in name.split()]
+            distinctive = [w for w in words if w.lower() not in _GENERIC and len(w) > 1]
+            if not all(_present(w, lower) for w in distinctive):
+                missing.append(name)
+        return missing
+
+    def _passage_has(self, question: str, needs: Needs, passage: Passage, snap: Snapshot) -> bool:
+        """The passage names everything the question names, and any figure the question gives."""
+        key = (question, passage.chunk.id, snap.version)
+        names_ok = self._names_ok.get(key)
+        if names_ok is None:  # asked once per passage, not once per sentence
+            if len(self._names_ok) > 10_000:
+                self._names_ok.clear()
+            names_ok = self._names_ok[key] = not self.missing_names(question, [passage], snap)
+        if not names_ok:
+            return False
+        text = passage.chunk.text
+        given = [n for n in needs.numbers if n not in text and n != str(passage.chunk.year)]
+        # every figure the question gives, except that of the years it names ("between 2017 and
+        # 2019") one is enough: the others may be in the next passage
+        years = [n for n in needs.numbers if _YEAR.fullmatch(n)]
+        return all(_YEAR.fullmatch(n) for n in given) and (not years or len(given) < len(years))
+
+    def query_texts(self, question: str) -> list[str]:
+        """The texts ``compose`` embeds: the question, and the question without its names."""
+        return [question, _focus_question(question)]
+
+    # --- scoring
+    def _sentences_of(self, passage: Passage) -> tuple[tuple[int, str, frozenset[str]], ...]:
+        """The passage's answerable sentences (index, text, terms); computed once per chunk."""
+        chunk = passage.chunk
+        found = self._sentences.get(chunk.id)
+        if found is None:
+            spans = ((i, chunk.text[a:b]) for i, (a, b) in enumerate(sentence_spans(chunk.text)))
+            found = tuple(
+                (i, text, _with_lemmas(tokenize(text)))
+                for i, text in spans
+                if is_usable(text)
+                and not is_heading(text, chunk.section)
+                and not addressed_to_assistant(text)  # never answer material (assistant/injection.py)
+            )
+            if len(self._sentences) > 50_000:
+                self._sentences.clear()
+            self._sentences[chunk.id] = found
+        return found
+
+    def _context_of(self, passage: Passage) -> frozenset[str]:
+        found = self._context.get(passage.chunk.id)
+        if found is None:
+            found = _with_lemmas(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
+            if len(self._context) > 50_000:
+                self._context.clear()
+            self._context[passage.chunk.id] = found
+        return found
+
+    def _terms_of(self, passage: Passage) -> frozenset[str]:
+        found = self._passage_terms.get(passage.chunk.id)
+        if found is None:
+            found = _with_lemmas(tokenize(passage.chunk.text)) | self._context_of(passage)
+            if len(self._passage_terms) > 50_000:
+                self._passage_terms.clear()
+            self._passage_terms[passage.chunk.id] = found
+        return found
+
+    @staticmethod
+    def _topic_terms(question: str) -> frozenset[str]:
+        """Terms of the names in the question: what it is about, not what it asks."""
+        return frozenset(tokenize(" ".join(names(_drop_initial_word(question)))))
+
+    def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        snap = self.kb.snapshot()
+        out: list[Candidate] = []
+        for no, passage in enumerate(passages, start=1):
+            for index, sentence, terms in self._sentences_of(passage):
+                out.append(Candidate(no, index, sentence, terms))
+        if not out:
+            return out
+        groups = self._term_groups(question, snap)
+        total = sum(w for _, w in groups) or 1.0
+        topic = self._topic_terms(question)
+        known = frozenset(
+            w.lower() for n in names(_drop_initial_word(question)) for w in re.findall(r"[A-Za-z]+", n)
+        )
+        kinds = answer_types(question)
+        needs = Needs.of(question)
+        q_vec = self.kb.embed_query(question)
+        vectors = self.kb.embed_sentences([c.text for c in out])
+        sims = vectors @ q_vec
+        focus = _focus_question(question)
+        f_vec = self.kb.embed_query(focus) if focus else q_vec
+        fsims = vectors @ f_vec if focus else sims
+        # a long sentence means what its closest clause means ("..., and coordinators were embedded
+        # into communities in three wards – Primrose, Biddick and All Saints, ...")
+        split = [(i, part) for i, c in enumerate(out) for part in clauses(c.text)]
+        if split:
+            parts = self.kb.embed_sentences([part for _, part in split])
+            for (i, _), p_sim, pf_sim in zip(split, parts @ q_vec, parts @ f_vec, strict=True):
+                sims[i] = max(sims[i], float(p_sim))
+                if focus:
+                    fsims[i] = max(fsims[i], float(pf_sim))
+        # A sentence that leans on the one before ("These were Ashfield District Council and
+        # Northumberland County Council.") or answers the question it reports ("We asked what
+        # neighbourhood working was 'used for'. Resolving practical issues came first...") is
+        # judged together with it: its meaning is the pair's (the mean of the two vectors,
+        # normalised) and it covers the pair's terms.
+        antecedent: dict[int, int] = {}
+        at = {(c.passage_no, c.index): i for i, c in enumerate(out)}
+        for i, cand in enumerate(out):
+            j = at.get((cand.passage_no, cand.index - 1))
+            if j is not None and _rests_on(passages[cand.passage_no - 1], out[j], cand):
+                antecedent[i] = j
+                pair = vectors[i] + vectors[j]
+                pair = pair / (float((pair @ pair) ** 0.5) or 1.0)
+                sims[i] = max(sims[i], float(pair @ q_vec))
+                if focus:
+                    fsims[i] = max(fsims[i], float(pair @ f_vec))
+        for i, (cand, sim, fsim) in enumerate(zip(out, sims, fsims, strict=True)):
+            passage = passages[cand.passage_no - 1]
+            context = self._context_of(passage)
+            whole = self._terms_of(passage)
+            terms = cand.terms | out[antecedent[i]].terms if i in antecedent else cand.terms
+            covered = sum(w for g, w in groups if g & terms)
+            # a term the sentence lacks but its passage has: its title or section ("Nottingham"
+            # in "Locality working in Nottingham"), or, for the question's names, its text ("The
+            # three wards were identified..." in a passage about South Tyneside). So the words
+            # that say WHAT is asked decide between sentences of the passage, not the names.
+            in_context = CONTEXT_CREDIT * sum(
+                w for g, w in groups if not g & terms and (g & context or (g & topic and g & whole))
+            )
+            cand.similarity = float(sim)
+            cand.coverage = (covered + in_context) / total
+            type_score = 1.0 if kinds and any(_has_type(cand.text, k, known) for k in kinds) else 0.0
+            if needs.count_of and _counts(cand.text, needs.count_of, window=2, back=2):
+                type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
+            rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))
+            signpost = SIGNPOST_PENALTY if _SIGNPOST.search(cand.text) or _ASKED.search(cand.text) else 0.0
+            cand.score = -signpost + (
+                0.50 * ((1 - FOCUS_SHARE) * cand.similarity + FOCUS_SHARE * float(fsim))
+                + 0.35 * cand.coverage
+                + (0.10 * type_score if kinds else 0.05)
+                + 0.05 * rank_prior
+            )
+            # MIN_BEST_SCORE was calibrated on this scale; the focus part only re-orders sentences
+            cand.strength = cand.score + 0.50 * FOCUS_SHARE * (cand.similarity - float(fsim))
+        return out
+
+    # --- selection
+    def compose(self, question: str, passages: list[Passage]) -> Draft:
+        snap = self.kb.snapshot()
+        missing = self.missing_names(question, passages, snap)
+        if missing:
+            return Draft([], self.name, no_answer=True, reason=f"no passage mentions {', '.join(missing)}")
+        cands = self.candidates(question, passages)
+        if not cands:
+            return Draft([], self.name, no_answer=True, reason="no usable sentences")
+        parts = split_question(question)
+        best = self._anchor(parts[0] if len(parts) > 1 else question, cands, passages, snap)
+        if best is None:
+            return Draft([], self.name, no_answer=True, reason="no sentence gives what the question asks for")
+        if best.evidence < MIN_BEST_SCORE or best.similarity < MIN_SIMILARITY:
+            return Draft([], self.name, no_answer=True, reason=f"weak evidence (score {best.evidence:.2f})")
+        by_pos = {(c.passage_no, c.index): c for c in cands}
+        chosen = self._with_context(best, by_pos, passages)
+        # a question that asks two things gets an anchor for each ("..., and which council runs it?")
+        for part in parts[1:]:
+            sub_question = f"{part} (about: {', '.join(topic_names(parts[0]))})"
+            sub = self._anchor(sub_question, self.candidates(sub_question, passages), passages, snap)
+            if (
+                sub is not None
+                and sub.evidence >= MIN_BEST_SCORE
+                and (sub.passage_no, sub.index) not in {(c.passage_no, c.index) for c in chosen}
+            ):
+                chosen += [
+                    c
+                    for c in self._with_context(by_pos[(sub.passage_no, sub.index)], by_pos, passages)
+                    if c not in chosen
+                ]
+        groups = self._term_groups(question, snap)
+        covered = {g for c in chosen for g, _ in groups if g & c.terms}
+        eligible = [
+            c for c in cands if self._passage_has(question, Needs(), passages[c.passage_no - 1], snap)
+        ]
+        for cand in sorted(eligible, key=lambda c: -c.score):
+            if len(chosen) >= self.max_sentences:
+                break
+            if cand in chosen or cand.score < 0.85 * best.score:
+                continue
+            new = {g for g, _ in groups if g & cand.terms} - covered
+            near_duplicate = any(len(cand.terms & c.terms) >= 0.7 * max(len(cand.terms), 1) for c in chosen)
+            if new and not near_duplicate:
+                chosen.append(cand)
+                covered |= new
+        order = {no: i for i, no in enumerate(dict.fromkeys(c.passage_no for c in chosen))}
+        chosen.sort(key=lambda c: (order[c.passage_no], c.index))
+        sentences = [DraftSentence(c.text, [c.passage_no], {c.passage_no: c.text}) for c in chosen]
+        return Draft(sentences, self.name)
+
+    def _anchor(
+        self, question: str, cands: list[Candidate], passages: list[Passage], snap: Snapshot
+    ) -> Candidate | None:
+        """The best sentence that gives what the question asks for, from a passage naming its subject."""
+        needs = Needs.of(question)
+        anchors = [
+            c
+            for c in cands
+            if needs.met_by(c.text) and self._passage_has(question, needs, passages[c.passage_no - 1], snap)
+        ]
+        if not anchors:
+            return None
+        best = max(anchors, key=lambda c: c.score)
+        # the same sentence elsewhere opening its list ("...four key commissioning programmes:")
+        # says more than a pull-quote of it does
+        for twin in anchors:
+            if (
+                twin.text.rstrip().endswith(":")
+                and not best.text.rstrip().endswith(":")
+                and len(twin.terms & best.terms) >= 0.8 * max(len(twin.terms | best.terms), 1)
+            ):
+                return twin
+        return best
+
+    def _with_context(
+        self, anchor: Candidate, by_pos: dict[tuple[int, int], Candidate], passages: list[Passage]
+    ) -> list[Candidate]:
+        """The anchor plus the sentence it leans on ("It is focused on..."), the list a colon opens,
+        or the next sentence of the same paragraph when it is on topic."""
+        chosen = [anchor]
+        previous = by_pos.get((anchor.passage_no, anchor.index - 1))
+        if previous and _rests_on(passages[anchor.passage_no - 1], previous, anchor):
+            chosen.insert(0, previous)
+        if anchor.text.rstrip().endswith(":"):
+            i = anchor.index + 1
+            while (item := by_pos.get((anchor.passage_no, i))) and len(chosen) < self.max_sentences + 2:
+                chosen.append(item)
+                i += 1
+            return chosen
+        announced = _announced_count(anchor.text)
+        if announced:
+            # "a four-level structure" followed by its four rows: the rows are the answer
+            items: list[Candidate] = []
+            i = anchor.index + 1
+            passage = passages[anchor.passage_no - 1]
+            while item := by_pos.get((anchor.passage_no, i)):
+                if _LIST_LINE.match(item.text):
+                    items.append(item)  # a row's first sentence names the item; the rest explain it
+                elif not items or not _same_paragraph(passage, items[-1], item):
+                    break
+                i += 1
+            if items:
+                return chosen + items[: min(announced, self.max_sentences + 2)]
+        follower = by_pos.get((anchor.passage_no, anchor.index + 1))
+        if (
+            follower
+            and _same_paragraph(passages[anchor.passage_no - 1], anchor, follower)
+            and (
+                follower.score >= 0.6 * anchor.score
+                or _REFERS_BACK.match(follower.text)
+                or _CONCLUDES.match(follower.text)
+            )
+        ):
+            chosen.append(follower)
+            # one more that goes on about the same thing ("This is a dedicated resource... This can
+            # include sponsoring local groups...")
+            second = by_pos.get((anchor.passage_no, anchor.index + 2))
+            if (
+                second
+                and _REFERS_BACK.match(follower.text)
+                and _REFERS_BACK.match(second.text)
+                and _same_paragraph(passages[anchor.passage_no - 1], follower, second)
+            ):
+                chosen.append(second)
+        return chosen
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[DraftSentence]:
+        yield from self.compose(question, passages).sentences
+
+    # --- the rest of the Composer contract: no model, so nothing to fall back to or fail
+    @property
+    def fallback(self) -> Composer | None:
+        return None
+
+    def last_error(self) -> str:
+        return ""
+
+    def condense(self, question: str, previous: list[str]) -> str | None:
+        return None  # the pipeline's rule-based rewrite

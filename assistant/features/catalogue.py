@@ -1,0 +1,231 @@
+"""The catalogue of named neighbourhood approaches.
+
+The seed list in ``assistant/data/catalogue.yaml`` (names, aliases, the councils that use
+them; a council may extend it, see ``assistant/domain.py``) is checked against the index
+when the catalogue is built: an entry is kept only if its name or an alias occurs in
+the corpus, and it carries the chunks that describe it (a name/alias in the chunk text or
+its section heading). Built from the KnowledgeBase snapshot and cached by snapshot version.
+
+``resolve(name)`` is case-, hyphen- and spelling-insensitive: "LAC", "local area
+co-ordination" and "Local Area Coordination" are one approach.
+
+``mentions(text)`` says which catalogued approaches a piece of text names. Generic
+entries (neighbourhood management, strategic locality working) give way to specific ones
+named in the same text, so "Nottingham's NATs are strategic locality working" is about NATs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.domain import ApproachEntry
+from assistant.knowledge import KnowledgeBase, Snapshot
+from assistant.types import Chunk
+
+__all__ = [
+    "Approach",
+    "Catalogue",
+    "build_catalogue",
+    "catalogue_for",
+    "chunks_of",
+    "normalise",
+    "resolve",
+]
+
+
+def normalise(text: str) -> str:
+    """Lowercase, hyphens and dashes as spaces, 'co-ordinat' = 'coordinat', curly quotes straight."""
+    t = text.lower().replace("’", "'").replace("‘", "'")
+    t = re.sub(r"[-‐‑–—_/]", " ", t)
+    t = re.sub(r"\bco\s+ordinat", "coordinat", t)
+    t = re.sub(r"organis", "organiz", t)
+    return " ".join(t.split())
+
+
+def _is_acronym(alias: str) -> bool:
+    return " " not in alias and sum(ch.isupper() for ch in alias) >= 2
+
+
+def _pattern(alias: str) -> tuple[re.Pattern[str], bool]:
+    """(pattern, on_original_text): acronyms match case-sensitively on the raw text."""
+    if _is_acronym(alias):
+        base = alias[:-1] if alias.endswith("s") and alias[:-1].isupper() else alias
+        return re.compile(rf"(?<![A-Za-z0-9]){re.escape(base)}s?(?![A-Za-z0-9])"), True
+    norm = normalise(alias)
+    norm = re.sub(r"s$", "", norm) if not norm.endswith("ss") else norm
+    return re.compile(rf"(?<![a-z0-9]){re.escape(norm)}(?:s|es)?(?![a-z0-9])"), False
+
+
+def _needle(alias: str) -> str:
+    """A literal every match of ``_pattern(alias)`` contains (a cheap ``in`` test before the regex)."""
+    if _is_acronym(alias):
+        return alias[:-1] if alias.endswith("s") and alias[:-1].isupper() else alias
+    norm = normalise(alias)
+    return re.sub(r"s$", "", norm) if not norm.endswith("ss") else norm
+
+
+def _matcher(alias: str) -> tuple[re.Pattern[str], bool, str]:
+    pat, raw = _pattern(alias)
+    return pat, raw, _needle(alias)
+
+
+@dataclass
+class Approach:
+    key: str
+    name: str
+    aliases: list[str]
+    places: list[str]
+    generic: bool = False
+    description: str = ""
+    chunk_ids: list[str] = field(default_factory=list)  # chunks whose text or section names it
+    doc_ids: list[str] = field(default_factory=list)
+    context_aliases: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    # (pattern, on raw text, a literal every match contains)
+    patterns: list[tuple[re.Pattern[str], bool, str]] = field(default_factory=list, repr=False)
+    context_patterns: list[tuple[re.Pattern[str], bool, str]] = field(default_factory=list, repr=False)
+
+    def named_in(self, text: str, norm: str | None = None, *, context: bool = False) -> bool:
+        norm = normalise(text) if norm is None else norm
+        pats = self.patterns + self.context_patterns if context else self.patterns
+        for p, raw, needle in pats:
+            hay = text if raw else norm
+            if needle in hay and p.search(hay):
+                return True
+        return False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "aliases": self.aliases,
+            "places": self.places,
+            "generic": self.generic,
+            "description": self.description,
+            "doc_ids": self.doc_ids,
+            "chunks": len(self.chunk_ids),
+        }
+
+
+class Catalogue:
+    def __init__(self, approaches: list[Approach], version: str) -> None:
+        self.approaches = approaches
+        self.version = version
+        self.by_key = {a.key: a for a in approaches}
+        self._lookup: dict[str, str] = {}
+        for a in approaches:
+            for label in [a.name, a.key, *a.aliases]:
+                self._lookup.setdefault(_lookup_key(label), a.key)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.approaches)
+
+    def __len__(self) -> int:
+        return len(self.approaches)
+
+    def resolve(self, name: str) -> Approach | None:
+        key = _lookup_key(name)
+        if key in self._lookup:
+            return self.by_key[self._lookup[key]]
+        # "Nottingham's NATs", "the LAC approach", "Newcastle's EPiC programme": strip and retry
+        stripped = re.sub(
+            r"^(the|a|an)\s+|\b(approach|model|programme|program|scheme|service|pilot)s?$", "", key
+        ).strip()
+        stripped = re.sub(r"^[a-z ]+'s?\s+", "", stripped) if "'" in stripped else stripped
+        for candidate in (stripped, stripped.rstrip("s")):
+            if candidate in self._lookup:
+                return self.by_key[self._lookup[candidate]]
+        # a name that occurs inside the query ("Nottingham's Neighbourhood Action Teams")
+        found = self.mentions(name)
+        if len(found) == 1:
+            return self.by_key[next(iter(found))]
+        # a place used by exactly one specific approach ("Nottingham", "Leeds")
+        by_place = [
+            a for a in self.approaches if not a.generic and any(_lookup_key(p) == key for p in a.places)
+        ]
+        if len(by_place) == 1:
+            return by_place[0]
+        return None
+
+    def mentions(self, text: str, *, context: bool = False) -> set[str]:
+        """Keys of approaches named in ``text``; generic ones drop out when a specific one is named."""
+        norm = normalise(text)
+        found = {a.key for a in self.approaches if a.named_in(text, norm, context=context)}
+        specific = {k for k in found if not self.by_key[k].generic}
+        return specific or found
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [a.to_json() for a in self.approaches]
+
+
+def _lookup_key(label: str) -> str:
+    n = normalise(label)
+    n = re.sub(r"[^a-z0-9' ]", "", n)
+    return " ".join(n.split())
+
+
+def build_catalogue(snap: Snapshot, seeds: list[ApproachEntry]) -> Catalogue:
+    approaches: list[Approach] = []
+    for seed in seeds:
+        a = Approach(
+            seed.key,
+            seed.name,
+            list(seed.aliases),
+            list(seed.places),
+            seed.generic,
+            seed.description,
+            context_aliases=list(seed.context_aliases),
+            docs=list(seed.docs),
+        )
+        a.patterns = [_matcher(x) for x in (seed.name, *seed.aliases)]
+        a.context_patterns = [_matcher(x) for x in seed.context_aliases]
+        approaches.append(a)
+    in_text = {a.key: False for a in approaches}
+    doc_sets: dict[str, set[str]] = {a.key: set() for a in approaches}
+    # each chunk's text and section normalised once (not once per approach)
+    for chunk in snap.chunks:
+        norm = normalise(chunk.text)
+        section_norm: str | None = None
+        for a in approaches:
+            text_hit = a.named_in(chunk.text, norm)
+            if not text_hit:
+                if section_norm is None:
+                    section_norm = normalise(chunk.section)
+                if not a.named_in(chunk.section, section_norm, context=True):
+                    continue
+            a.chunk_ids.append(chunk.id)
+            if chunk.doc_id not in doc_sets[a.key]:
+                doc_sets[a.key].add(chunk.doc_id)
+                a.doc_ids.append(chunk.doc_id)
+            in_text[a.key] = in_text[a.key] or text_hit
+    # verified against the index: the name really occurs in the corpus
+    kept = [a for a in approaches if in_text[a.key]]
+    return Catalogue(kept, snap.version)
+
+
+_CACHE: dict[tuple[str, str], Catalogue] = {}
+_LOCK = threading.Lock()
+
+
+def catalogue_for(kb: KnowledgeBase) -> Catalogue:
+    snap = kb.snapshot()
+    with _LOCK:
+        key = (snap.version, kb.domain.version)
+        cat = _CACHE.get(key)
+        if cat is None:
+            cat = build_catalogue(snap, kb.domain.catalogue.approaches)
+            _CACHE.clear()
+            _CACHE[key] = cat
+        return cat
+
+
+def resolve(kb: KnowledgeBase, name: str) -> Approach | None:
+    return catalogue_for(kb).resolve(name)
+
+
+def chunks_of(snap: Snapshot, approach: Approach) -> list[Chunk]:
+    pos = snap.positions
+    return [snap.chunks[pos[c]] for c in approach.chunk_ids if c in pos]
