@@ -40,7 +40,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 5
+SNAPSHOT_FORMAT = 6  # 6: one sentence splitter (answers now split as chunks do)
 PRECOMPUTE_SENTENCES_UP_TO = 5000  # chunks; larger corpora embed answer sentences on demand
 _MAY_DEFINE = re.compile(r"\([A-Z][A-Za-z0-9]{1,7}\)")  # the tail glossary.find_definitions needs
 

@@ -22,6 +22,7 @@ __all__ = [
     "split_sentences",
     "stem",
     "tokenize",
+    "without_footnote_mark",
 ]
 
 STOPWORDS = frozenset(
@@ -140,96 +141,84 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-ABBREVIATIONS = frozenset(
-    [
-        "e.g",
-        "i.e",
-        "etc",
-        "cllr",
-        "st",
-        "no",
-        "nos",
-        "vs",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "approx",
-        "fig",
-        "figs",
-        "para",
-        "paras",
-        "vol",
-        "cf",
-        "al",
-        "inc",
-        "ltd",
-        "co",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "p",
-        "pp",
-        "ch",
-        "sec",
-    ]
-)
-_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+|$)")
+# fmt: off
+_ABBREVIATIONS = frozenset([
+    "mr", "mrs", "ms", "mx", "dr", "prof", "cllr", "sr", "jr", "st", "rev", "hon", "rt", "esq", "e.g", "i.e",
+    "eg", "ie", "al", "vs", "v", "cf", "approx", "ca", "viz", "nb", "dept", "govt", "gov", "est", "co",
+    "corp", "assoc", "univ", "ave", "rd", "sq",
+])
+_ABBREVIATIONS_BEFORE_NUMBER = frozenset([  # "No. 5", "p. 12", "Jan. 2020"
+    "no", "nos", "p", "pp", "para", "paras", "vol", "fig", "figs", "ch", "art", "sec", "ref", "tel", "op",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+])
+# fmt: on
+_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
+_CANDIDATE = re.compile(rf"([.!?\u2026]+)([\"'\u201d\u2019)\]{_SUPERSCRIPTS}]*)(\s+)")
+_OPENERS = "\"'\u201c\u2018(["
+_INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
+_ENUMERATOR = re.compile(r"\(?(?:\d{1,3}|[ivxlc]{1,5}|[a-zA-Z])")
 
 
-def _is_boundary(text: str, end: int, match_start: int) -> bool:
-    """Is the terminator ending at ``end`` a real sentence end?"""
-    before = text[:match_start]
-    line_start = before.rfind("\n") + 1
-    if re.fullmatch(r"\s*(?:[-•*▪●]\s*)?[\w]{1,3}", before[line_start:]):
-        return False  # list numbering: "2. Empower communities", "- a) ..."
-    word = re.search(r"([A-Za-z.]+)$", before)
-    if text[match_start] == "." and word:
-        token = word.group(1).lower().strip(".")
-        if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            return False
-    rest = text[end:].lstrip(" \t")
-    if not rest or rest.startswith("\n"):
+def _is_boundary(text: str, m: re.Match[str]) -> bool:
+    nxt_at = m.end(3)
+    if nxt_at >= len(text) or "\n" in m.group(3):
         return True
-    first = rest[0]
-    # a lowercase continuation ("e.g. the ...") is not a new sentence
-    return not first.islower()
+    nxt = text[nxt_at]
+    if nxt.islower():
+        return False  # "e.g. brownies", "less?" and the...
+    if m.group(1) != ".":
+        return True
+    end = m.start(1)
+    token_match = re.search(r"\S+$", text[max(0, end - 80) : end])
+    if token_match is None:
+        return True
+    token = token_match.group(0).lstrip(_OPENERS)
+    low = token.lower()
+    if low in _ABBREVIATIONS or (low in _ABBREVIATIONS_BEFORE_NUMBER and nxt.isdigit()):
+        return False
+    if re.fullmatch(r"[A-Z]", token) or _INITIALISM.fullmatch(token):
+        return False  # "John P. Houghton", "U.K. Government"
+    if _ENUMERATOR.fullmatch(token):
+        token_start = end - len(token_match.group(0))
+        line_start = text.rfind("\n", 0, token_start) + 1
+        if not text[line_start:token_start].strip(" \t-•*"):
+            return False  # "1. The framework...", "a. Online desk research"
+    return True
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` within ``text[start:end]``, whitespace trimmed.
+
+    A line break always ends a sentence (lists and table rows are line-based). Full stops
+    after abbreviations ("e.g.", "Cllr.", "St.", "No. 5"), initials ("John P. Houghton")
+    and list numbers ("1. The") do not; decimals ("1.5", "£1.1m") are never candidates.
+    The spans cover every non-space character of the range."""
+    stop = len(text) if end is None else end
+    segment = text[start:stop]
+    cuts = {m.end(2) for m in _CANDIDATE.finditer(segment) if _is_boundary(segment, m)}
+    cuts.update(m.start() for m in re.finditer(r"\n", segment))
     spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start, stop = line.start(), line.end()
-        cursor = start
-        for m in _END.finditer(text, start, stop):
-            if _is_boundary(text, m.end(), m.start()):
-                spans.append((cursor, m.end()))
-                cursor = m.end()
-        if cursor < stop:
-            spans.append((cursor, stop))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    prev = 0
+    for cut in [*sorted(cuts), len(segment)]:
+        piece = segment[prev:cut]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + prev + lead, start + prev + len(piece.rstrip())))
+        prev = cut
+    return spans
 
 
 def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+_FOOTNOTE_MARK = re.compile(rf"[{_SUPERSCRIPTS}]+\s+")  # matched at a span start
+
+
+def without_footnote_mark(start: int, end: int, text: str) -> tuple[int, int]:
+    """A footnote's span without its leading reference mark ("²⁴ Shaping Birmingham's Future...")."""
+    m = _FOOTNOTE_MARK.match(text, start, end)
+    return (m.end(), end) if m else (start, end)
 
 
 CLAUSE_FROM_WORDS = 25  # sentences longer than this are also judged clause by clause
@@ -268,6 +257,7 @@ def is_heading(text: str, section: str) -> bool:
 
 
 def is_usable(text: str) -> bool:
+    """A sentence that can be an answer: four words or a list item of two, mostly letters."""
     words = text.split()
     if len(words) < 4 and not (LIST_ITEM.match(text) and len(words) >= 2):
         return False

@@ -28,79 +28,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from assistant.text import sentence_spans
 from assistant.types import Chunk, DocMeta
 from ingest.document import Block, LoadedDocument
 
-__all__ = ["chunk_document", "chunk_id", "split_sentences"]
-
-# ---------------------------------------------------------------- sentences
-
-# fmt: off
-_ABBREVIATIONS = frozenset([
-    "mr", "mrs", "ms", "mx", "dr", "prof", "cllr", "sr", "jr", "st", "rev", "hon", "rt", "esq", "e.g", "i.e",
-    "eg", "ie", "al", "vs", "v", "cf", "approx", "ca", "viz", "nb", "dept", "govt", "gov", "est", "co",
-    "corp", "assoc", "univ", "ave", "rd", "sq",
-])
-_ABBREVIATIONS_BEFORE_NUMBER = frozenset([  # "No. 5", "p. 12", "Jan. 2020"
-    "no", "nos", "p", "pp", "para", "paras", "vol", "fig", "figs", "ch", "art", "sec", "ref", "tel", "op",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-])
-# fmt: on
-_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
-_CANDIDATE = re.compile(rf"([.!?\u2026]+)([\"'\u201d\u2019)\]{_SUPERSCRIPTS}]*)(\s+)")
-_OPENERS = "\"'\u201c\u2018(["
-_INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
-_ENUMERATOR = re.compile(r"\(?(?:\d{1,3}|[ivxlc]{1,5}|[a-zA-Z])")
-
-
-def _is_boundary(text: str, m: re.Match[str]) -> bool:
-    nxt_at = m.end(3)
-    if nxt_at >= len(text) or "\n" in m.group(3):
-        return True
-    nxt = text[nxt_at]
-    if nxt.islower():
-        return False  # "e.g. brownies", "less?" and the...
-    if m.group(1) != ".":
-        return True
-    end = m.start(1)
-    token_match = re.search(r"\S+$", text[max(0, end - 80) : end])
-    if token_match is None:
-        return True
-    token = token_match.group(0).lstrip(_OPENERS)
-    low = token.lower()
-    if low in _ABBREVIATIONS or (low in _ABBREVIATIONS_BEFORE_NUMBER and nxt.isdigit()):
-        return False
-    if re.fullmatch(r"[A-Z]", token) or _INITIALISM.fullmatch(token):
-        return False  # "John P. Houghton", "U.K. Government"
-    if _ENUMERATOR.fullmatch(token):
-        token_start = end - len(token_match.group(0))
-        line_start = text.rfind("\n", 0, token_start) + 1
-        if not text[line_start:token_start].strip(" \t-•*"):
-            return False  # "1. The framework...", "a. Online desk research"
-    return True
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` within ``text[start:end]``, whitespace trimmed.
-
-    A line break always ends a sentence (lists and table rows are line-based). Full stops
-    after abbreviations ("e.g.", "Cllr.", "St.", "No. 5"), initials ("John P. Houghton")
-    and list numbers ("1. The") do not; decimals ("1.5", "£1.1m") are never candidates.
-    The spans cover every non-space character of the range."""
-    stop = len(text) if end is None else end
-    segment = text[start:stop]
-    cuts = {m.end(2) for m in _CANDIDATE.finditer(segment) if _is_boundary(segment, m)}
-    cuts.update(m.start() for m in re.finditer(r"\n", segment))
-    spans: list[tuple[int, int]] = []
-    prev = 0
-    for cut in [*sorted(cuts), len(segment)]:
-        piece = segment[prev:cut]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            spans.append((start + prev + lead, start + prev + len(piece.rstrip())))
-        prev = cut
-    return spans
-
+__all__ = ["chunk_document", "chunk_id"]
 
 # ---------------------------------------------------------------- chunking
 
@@ -223,14 +155,14 @@ def _merge_tiny_sections(sections: list[_Section], text: str, tiny: int, target:
 
 def _units(kind: str, text: str, start: int, end: int, max_words: int) -> list[_Unit]:
     if kind != "table":
-        return [_Unit(s, e, _words(text[s:e]), True) for s, e in split_sentences(text, start, end)]
+        return [_Unit(s, e, _words(text[s:e]), True) for s, e in sentence_spans(text, start, end)]
     units: list[_Unit] = []
     for row in re.finditer(r"[^\n]+", text[start:end]):
         s, e = start + row.start(), start + row.end()
         if not text[s:e].strip():
             continue
         if _words(text[s:e]) > max_words:
-            units.extend(_Unit(a, b, _words(text[a:b]), False) for a, b in split_sentences(text, s, e))
+            units.extend(_Unit(a, b, _words(text[a:b]), False) for a, b in sentence_spans(text, s, e))
         else:
             row_text = text[s:e]
             lead, trail = len(row_text) - len(row_text.lstrip()), len(row_text) - len(row_text.rstrip())

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_samples import CORPUS, MAX_BYTES
 
+from assistant.text import sentence_spans as split_sentences
 from assistant.types import Chunk, DocMeta
-from ingest.chunk import chunk_document, chunk_id, split_sentences
+from ingest.chunk import chunk_document, chunk_id
 from ingest.document import LoadedDocument
 from ingest.loaders import load
 from ingest.loaders._structure import DocBuilder

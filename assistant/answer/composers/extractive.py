@@ -25,7 +25,7 @@ from assistant.answer.condense import drop_about
 from assistant.grounding import names, numbers
 from assistant.injection import addressed_to_assistant
 from assistant.knowledge import KnowledgeBase, Snapshot
-from assistant.text import clauses, is_heading, is_usable, sentence_spans, tokenize
+from assistant.text import clauses, is_heading, is_usable, sentence_spans, tokenize, without_footnote_mark
 from assistant.types import Passage
 
 __all__ = [
@@ -630,7 +630,10 @@ class ExtractiveComposer:
         chunk = passage.chunk
         found = self._sentences.get(chunk.id)
         if found is None:
-            spans = ((i, chunk.text[a:b]) for i, (a, b) in enumerate(sentence_spans(chunk.text)))
+            spans = (
+                (i, chunk.text[slice(*without_footnote_mark(a, b, chunk.text))])
+                for i, (a, b) in enumerate(sentence_spans(chunk.text))
+            )
             found = tuple(
                 (i, text, _with_lemmas(tokenize(text)))
                 for i, text in spans
