@@ -26,6 +26,7 @@ from ingest.loaders._structure import (
     numbered_heading,
 )
 from ingest.loaders.text import BULLET
+from ingest.tables import render_table
 
 EDGE = 3  # lines at the top and bottom of a page where headers, footers and page numbers live
 _TERMINAL = re.compile(r"[.!?:;\"”’)\]][\u00b9\u00b2\u00b3\u2070-\u2079\d]{0,2}$")
@@ -38,6 +39,8 @@ class Line:
     text: str
     size: float | None = None  # font size in points, when known
     bold: bool = False
+    cells: tuple[str, ...] = ()  # a table row's cells (the text is the cells joined by " | ")
+    starts_block: bool = False  # the first line of a paragraph the reader knows of (OCR)
 
 
 @dataclass
@@ -165,8 +168,12 @@ class _PageLayout:
         self.items: list[Item] = []
         self.para: list[str] = []
         self.bullets: list[list[str]] = []
+        self.table: list[tuple[str, ...]] = []
 
     def flush(self) -> None:
+        if self.table:
+            self.items.append(Item("table", render_table(self.table), self.page))
+            self.table = []
         if self.para:
             self.items.append(Item("paragraph", _join(self.para, self.typical), self.page))
             self.para = []
@@ -190,22 +197,62 @@ class _PageLayout:
             return 0
         return _heuristic_level(line.text, prev_ended, nxt.text if nxt else None, self.typical, self.levels)
 
+    def heading_run(self, i: int) -> int:
+        """How many lines from ``i`` one heading takes: a heading may wrap over lines set in the
+        same font. 0 when the run reads as body text instead (a bold or large paragraph: longer
+        than a heading, or ending a sentence), so its words stay in the chunk text."""
+        first = self.lines[i]
+        if first.size is None:
+            return 1  # no font information: single-line headings only
+        j = i + 1
+        words = first.text.split()
+        while (
+            j < len(self.lines)
+            and (self.lines[j].size, self.lines[j].bold) == (first.size, first.bold)
+            and not self.lines[j].cells
+            and not BULLET.match(self.lines[j].text)
+            and not _TERMINAL.search(self.lines[j - 1].text)
+        ):
+            words += self.lines[j].text.split()
+            j += 1
+        last = self.lines[j - 1].text
+        if len(words) > _HEADING_WORDS or (j > i + 1 and last.endswith((".", "!", "?"))):
+            return 0
+        return j - i
+
     def run(self) -> list[Item]:
         prev_ended = True
-        heading_size: float | None = None  # font size of the heading just emitted
-        for i, line in enumerate(self.lines):
+        i = 0
+        body_until = -1  # lines before this index belong to a paragraph that looked like a heading
+        while i < len(self.lines):
+            line = self.lines[i]
             text = line.text
-            last = self.items[-1] if self.items and not self.para and not self.bullets else None
-            if last is not None and last.kind == "heading" and heading_size and line.size == heading_size:
-                last.text = f"{last.text} {text}"  # a heading wrapped over two lines
-                continue
-            level = self.heading_level(i, prev_ended)
-            heading_size = line.size if level and self.fonts.level(line) else None
-            if level:
+            if line.starts_block:
                 self.flush()
-                self.items.append(Item("heading", text, self.page, level))
+            if line.cells:
+                if self.para or self.bullets:
+                    self.flush()
+                self.table.append(line.cells)
                 prev_ended = True
+                i += 1
                 continue
+            if self.table:
+                self.flush()
+            level = self.heading_level(i, prev_ended) if i >= body_until else 0
+            if level:
+                taken = self.heading_run(i)
+                if taken:
+                    self.flush()
+                    joined = " ".join(ln.text for ln in self.lines[i : i + taken])
+                    self.items.append(Item("heading", joined, self.page, level))
+                    prev_ended = True
+                    i += taken
+                    continue
+                style = (line.size, line.bold)
+                j = i + 1
+                while j < len(self.lines) and (self.lines[j].size, self.lines[j].bold) == style:
+                    j += 1
+                body_until = j
             bullet = BULLET.match(text)
             if bullet:
                 if self.para:
@@ -220,6 +267,7 @@ class _PageLayout:
             prev_ended = bool(_TERMINAL.search(text))
             if self.para and prev_ended and len(text) < 0.8 * self.typical:
                 self.flush()  # a short line ending a sentence closes the paragraph
+            i += 1
         self.flush()
         return self.items
 
