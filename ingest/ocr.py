@@ -9,6 +9,7 @@ lines' heights, so larger type can still be told apart for headings.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -47,21 +48,35 @@ def tesseract_missing() -> str | None:
 
 
 def ocr_image(image: Any) -> OcrPage:
-    """One page image (PIL) to lines and confidence. Raises RuntimeError when Tesseract fails."""
-    import pytesseract
+    """One page image (PIL) to lines and confidence. Raises RuntimeError when Tesseract fails.
 
+    Automatic page segmentation first; a page read with low confidence is read again with
+    orientation detection (a scan fed in sideways or upside down), and the better read kept."""
+    first = _read(image.convert("L"), "--psm 3")
+    if first.confidence >= LOW_CONFIDENCE or not first.words:
+        return first
+    second = _read(image.convert("L"), "--psm 1")
+    return second if second.confidence > first.confidence else first
+
+
+def _read(image: Any, config: str) -> OcrPage:
+    import pytesseract
+    import pytesseract.pytesseract as runner
+
+    # pytesseract starts tesseract with its module's ``environ``: one OpenMP thread per page is
+    # 2-3 times faster on a shared 2-core machine than letting threads compete, and the limit
+    # must not leak into this process (torch reads the same variable).
+    runner.environ = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         data = pytesseract.image_to_data(
-            image.convert("L"),
-            lang="eng",
-            config="--psm 1",  # automatic page segmentation with orientation detection
-            output_type=pytesseract.Output.DICT,
-            timeout=PAGE_TIMEOUT_S,
+            image, lang="eng", config=config, output_type=pytesseract.Output.DICT, timeout=PAGE_TIMEOUT_S
         )
     except RuntimeError as exc:  # pytesseract's timeout
         raise RuntimeError(f"OCR took over {PAGE_TIMEOUT_S}s on one page") from exc
     except pytesseract.TesseractError as exc:
         raise RuntimeError(f"Tesseract failed: {str(exc)[:80]}") from exc
+    except OSError as exc:
+        raise RuntimeError(f"Tesseract did not start ({exc.strerror or exc})") from exc
     lines: list[Line] = []
     confidences: list[float] = []
     current: tuple[int, int, int] | None = None
