@@ -298,8 +298,36 @@ def _link_pages(items: list[Item]) -> None:
                     item.continues = False
 
 
+_TOC_ENTRY = re.compile(r"^(?P<title>.*?\D)\s*(?:\.{2,}|…+|\s\|)?\s*(?P<page>\d{1,3})$")
+_CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
+
+
+def _drop_contents(lines: list[Line]) -> list[Line]:
+    """A contents page's entries ("2. Findings ........ 7") and its title go: they are not text,
+    and a contents line must never become a document's title or a section heading."""
+    entries = [
+        i
+        for i, line in enumerate(lines)
+        if len(line.cells) <= 2 and (m := _TOC_ENTRY.match(line.text)) and m.group("title").strip(" .|")
+    ]
+    if len(entries) < 4 or len(entries) < 0.6 * len(lines):
+        return lines
+    numbers = [int(m.group("page")) for i in entries if (m := _TOC_ENTRY.match(lines[i].text))]
+    rising = sum(b >= a for a, b in itertools.pairwise(numbers)) >= 0.8 * (len(numbers) - 1)
+    titled = any(_CONTENTS_TITLE.match(line.text.strip(" :")) for line in lines[:3])
+    if not (rising or titled):
+        return lines
+    drop = set(entries)
+    return [
+        line
+        for i, line in enumerate(lines)
+        if i not in drop and not _CONTENTS_TITLE.match(line.text.strip(" :"))
+    ]
+
+
 def layout(pages: list[list[Line]]) -> list[Item]:
     """Pages of lines (1-based by position) to items in reading order."""
+    pages = [_drop_contents(lines) for lines in pages]
     running = find_running_lines([[line.text for line in lines] for lines in pages], edge=EDGE)
     offset = _page_number_offset(pages)
     body = [_strip_edges(lines, n, running, offset) for n, lines in enumerate(pages, start=1)]
