@@ -202,7 +202,9 @@ def _glyphs(textpage: Any) -> tuple[dict[int, list[_Glyph]], int, int]:
         ox, oy = ctypes.c_double(), ctypes.c_double()
         pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
         angle = pdfium_c.FPDFText_GetCharAngle(textpage, i)
-        degrees = int(round(math.degrees(angle) / 5.0) * 5) % 360 if angle >= 0 else 0
+        # PDFium measures the angle clockwise (device space): the text's direction in page space
+        # is -angle, and turning it upright means rotating by that much back
+        degrees = (360 - int(round(math.degrees(angle) / 5.0) * 5)) % 360 if angle >= 0 else 0
         rad = math.radians(degrees)
         cos, sin = math.cos(rad), math.sin(rad)
 
