@@ -44,11 +44,21 @@ def _serve(conn: Connection, memory_mb: int) -> None:
             conn.send(("ok", load(path, max_bytes, options)))
         except IngestError as exc:
             conn.send(("error", exc.reason))
-        except MemoryError:
-            conn.send(("memory", ""))
-            return  # a worker that ran out of memory is not reused
-        except Exception as exc:  # a loader bug: reported, the worker carries on
-            conn.send(("crash", type(exc).__name__))
+        except Exception as exc:
+            if _out_of_memory(exc):
+                conn.send(("memory", ""))
+                return  # a worker that ran out of memory is not reused
+            conn.send(("crash", type(exc).__name__))  # a loader bug: reported, the worker carries on
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """MemoryError, or native code that could not allocate or map memory under the cap."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, OSError | ImportError) and any(
+        s in text for s in ("cannot allocate memory", "failed to map segment", "out of memory")
+    )
 
 
 class IsolatedLoader:
