@@ -10,8 +10,8 @@ PDFium reports every character with its box, font size, font and angle. From tho
   other, band by band between elements that span the gutter (a title over two columns);
 * fragments on one line make a row; a row of cells aligned under a run of other rows makes
   a table row (cells wrapped over several lines are joined);
-* a small raised digit after a word or figure is a footnote mark, written as a superscript
-  ("£20,000³"), never glued onto the figure.
+* a small raised digit after a word or figure is a footnote mark and is left out of the body
+  sentence ("£20,000" rather than "£20,0003"); the footnote itself stays at the page foot.
 
 A page whose characters mostly have no Unicode meaning (fonts without a ToUnicode map) is
 reported as garbled, so the loader can read it by OCR instead.
@@ -37,7 +37,6 @@ __all__ = ["PageText", "page_has_graphics", "read_page"]
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _FORCE_BOLD = 0x40000  # PDF font descriptor flag
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _CELL_GAP = 1.1  # ems: a wider gap inside a line separates cells (or columns)
 _SPACE_GAP = 0.18  # ems: a wider gap between two glyphs is a word space
 _PROSE_WORDS = 5
@@ -126,7 +125,7 @@ class PageText:
 
 def text_of(glyphs: list[_Glyph]) -> str:
     """Glyphs to text: spaces where the PDF had them or the gap is a word space; raised small
-    digits after a word or figure become superscripts (footnote marks)."""
+    digits after a word or figure (footnote marks) left out."""
     out: list[str] = []
     prev: _Glyph | None = None
     sizes = sorted(g.size for g in glyphs if not g.ch.isspace()) or [1.0]
@@ -140,10 +139,10 @@ def text_of(glyphs: list[_Glyph]) -> str:
             prev = g
             continue
         ch = g.ch
-        raised = g.size < 0.8 * body and g.base > line_base + 0.2 * body
-        if raised and ch.isdigit() and out and out[-1] not in (" ",):
-            ch = ch.translate(_SUPERSCRIPT)
-        elif prev is not None and not prev.ch.isspace() and out and out[-1] != " ":
+        raised = g.size < 0.85 * body and g.base > line_base + 0.2 * body
+        if raised and ch.isdigit() and out and out[-1] != " ":
+            continue  # a footnote mark: "20%³" would read as "20%3", or hide the figure from the verifier
+        if prev is not None and not prev.ch.isspace() and out and out[-1] != " ":
             gap = g.x0 - prev.x1
             if g.space_before or gap > _SPACE_GAP * max(g.size, prev.size):
                 out.append(" ")
@@ -239,7 +238,7 @@ def _fragments(glyphs: list[_Glyph]) -> list[_Frag]:
         if cur:
             p = cur[-1]
             em = max(p.size, g.size, 1.0)
-            small = g.size < 0.8 * p.size or p.size < 0.8 * g.size  # a superscript and its line
+            small = g.size < 0.85 * p.size or p.size < 0.85 * g.size  # a superscript and its line
             same_line = abs(g.base - p.base) < (0.6 if small else 0.3) * em
             gap = g.x0 - p.x1
             if not same_line or gap > _CELL_GAP * em or gap < -0.5 * em:

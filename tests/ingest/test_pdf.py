@@ -298,3 +298,48 @@ def test_layout_with_fonts_finds_bold_and_large_headings() -> None:
         ("Locality working in Nottingham – putting citizens at the heart", 1),
         ("Ward budgets", 2),
     ]
+
+
+# ---------------------------------------------------------------- real PDF structure (bold/large body text)
+
+BOLD_PARAGRAPH = (
+    "The council will invest £2.4 million in neighbourhood working over three years, with each of the "
+    "twenty wards receiving a share of the fund agreed by its councillors."
+)
+LARGE_PARAGRAPH = (
+    "Residents told us that they want visible officers, faster repairs and a say in how the ward budget "
+    "is spent on their streets."
+)
+
+
+def test_bold_and_large_paragraphs_stay_body_text_and_footnote_marks_are_not_glued(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    large = ParagraphStyle("large", parent=styles["BodyText"], fontSize=14, leading=17)
+    body = "Each ward team meets monthly to agree priorities with residents and partners in the area."
+    path = tmp_path / "structure.pdf"
+    SimpleDocTemplate(str(path), pagesize=A4).build(
+        [
+            Paragraph("Investment in Neighbourhoods", styles["Heading1"]),
+            Paragraph(f"<b>{BOLD_PARAGRAPH}</b>", styles["BodyText"]),
+            Paragraph(body, styles["BodyText"]),
+            Paragraph(LARGE_PARAGRAPH, large),
+            Paragraph(
+                "Crime fell by 20%<super>3</super> in wards with active teams, and complaints fell by "
+                "£1,200<super>4</super> worth of repairs avoided. " + body,
+                styles["BodyText"],
+            ),
+        ]
+    )
+    doc = load(path, MAX_BYTES)
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == ["Investment in Neighbourhoods"]
+    assert BOLD_PARAGRAPH in doc.text and LARGE_PARAGRAPH in doc.text
+    assert "by 20% in wards" in doc.text and "£1,200 worth" in doc.text  # footnote marks left out
+    assert "20%3" not in doc.text and "£1,2004" not in doc.text
+    chunks = chunk_document(doc, META, "h")
+    figure = next(c for c in chunks if "£2.4 million" in c.text)
+    assert figure.section == "Investment in Neighbourhoods"
+    assert all(len(c.section.split()) <= 12 for c in chunks)
