@@ -14,6 +14,11 @@ from collections.abc import Sequence
 __all__ = ["looks_like_header", "render_table"]
 
 _MAX_HEADER_WORDS = 8
+_YEAR = re.compile(r"^(?:19|20)\d\d(?:\s*[/-]\s*\d{2,4})?$")  # "2024", "2023/24": a column label
+
+
+def _label(cell: str) -> bool:
+    return any(ch.isalpha() for ch in cell) or bool(_YEAR.match(cell))
 
 
 def _clean(cell: str) -> str:
@@ -27,11 +32,11 @@ def looks_like_header(row: Sequence[str], body: Sequence[Sequence[str]] = ()) ->
     named = [c for c in cells if c]
     if len(named) < 2 or len(set(c.lower() for c in named)) < len(named):
         return False
-    if any(not any(ch.isalpha() for ch in c) or len(c.split()) > _MAX_HEADER_WORDS for c in named):
+    if any(not _label(c) or len(c.split()) > _MAX_HEADER_WORDS for c in named):
         return False
     if not body:
         return True
-    if not any(any(ch.isdigit() for ch in c) for c in named) and any(
+    if not any(any(ch.isdigit() for ch in c) and not _YEAR.match(c) for c in named) and any(
         any(ch.isdigit() for ch in cell) for other in body for cell in other
     ):
         return True  # figures below, labels above
