@@ -49,7 +49,7 @@ class _Glyph:
     x1: float
     y0: float  # bottom of the loose box (upright frame)
     y1: float
-    base: float  # baseline
+    base: float  # bottom of the loose box: the baseline less the font's descent
     size: float
     bold: bool
     space_before: bool
@@ -153,78 +153,74 @@ def text_of(glyphs: list[_Glyph]) -> str:
     return "".join(out).strip()
 
 
-def _font_bold(textpage: Any, index: int, buffer: Any, cache: dict[int, bool]) -> bool:
-    obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
-    key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-    if key in cache:
-        return cache[key]
+@dataclass(frozen=True)
+class _Style:
+    """What a text object fixes for all its characters: size, weight and direction."""
+
+    size: float
+    bold: bool
+    degrees: int  # the text's direction, rounded to 5 degrees (0 = upright)
+    cos: float
+    sin: float
+
+
+def _style(textpage: Any, index: int, buffer: Any) -> _Style:
     flags = ctypes.c_int(0)
     n = pdfium_c.FPDFText_GetFontInfo(textpage, index, buffer, len(buffer), ctypes.byref(flags))
     name = bytes(buffer.raw[: max(0, n - 1)]).decode("latin-1", "replace") if n else ""
     weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
     bold = bool(_BOLD_FONT.search(name)) or bool(flags.value & _FORCE_BOLD) or weight >= 600
-    cache[key] = bold
-    return bold
+    angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
+    # PDFium measures the angle clockwise (device space): the text's direction in page space
+    # is -angle, and turning it upright means rotating by that much back
+    degrees = (360 - int(round(math.degrees(angle) / 5.0) * 5)) % 360 if angle >= 0 else 0
+    rad = math.radians(degrees)
+    size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
+    return _Style(size, bold, degrees, math.cos(rad), math.sin(rad))
 
 
 def _glyphs(textpage: Any) -> tuple[dict[int, list[_Glyph]], int, int]:
-    """Characters grouped by angle (degrees, rounded to 5), each turned upright."""
+    """Characters grouped by angle (degrees, rounded to 5), each turned upright.
+
+    Four calls into PDFium per character; what a text object fixes (font, size, angle) is
+    asked once per object."""
     count = pdfium_c.FPDFText_CountChars(textpage)
     groups: dict[int, list[_Glyph]] = {}
     mapped = unmapped = 0
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     rect = pdfium_c.FS_RECTF()
     buffer = ctypes.create_string_buffer(256)
-    bold_cache: dict[int, bool] = {}
+    styles: dict[int, _Style] = {}
     space_pending = False
+    get_unicode, get_object = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetTextObject
+    map_error, loose_box = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetLooseCharBox
     for i in range(count):
-        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
-        generated = pdfium_c.FPDFText_IsGenerated(textpage, i) == 1
+        code = get_unicode(textpage, i)
         ch = chr(code) if 0 < code < 0x110000 else "\ufffd"
-        if ch in "\r\n":
+        if ch.isspace():  # real or generated: a word (or line) break
             space_pending = True
             continue
-        if ch.isspace() or (generated and ch == " "):
-            space_pending = True
-            continue
-        if ch in "\ufffe\x02" or pdfium_c.FPDFText_IsHyphen(textpage, i) == 1:
-            ch = "-"
-        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) == 1 or not ch.isprintable() or (
-            "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd"
-        ):
+        if ch in "\ufffe\x02":
+            ch = "-"  # a hyphen at a line end
+        private = "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd"
+        if private or not ch.isprintable() or map_error(textpage, i) == 1:
             unmapped += 1
             continue
         mapped += 1
-        if not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect):
-            pdfium_c.FPDFText_GetCharBox(textpage, i, left, right, bottom, top)
-            rect.left, rect.right, rect.bottom, rect.top = left.value, right.value, bottom.value, top.value
-        ox, oy = ctypes.c_double(), ctypes.c_double()
-        pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        angle = pdfium_c.FPDFText_GetCharAngle(textpage, i)
-        # PDFium measures the angle clockwise (device space): the text's direction in page space
-        # is -angle, and turning it upright means rotating by that much back
-        degrees = (360 - int(round(math.degrees(angle) / 5.0) * 5)) % 360 if angle >= 0 else 0
-        rad = math.radians(degrees)
-        cos, sin = math.cos(rad), math.sin(rad)
-
-        def turn(x: float, y: float, cos: float = cos, sin: float = sin) -> tuple[float, float]:
-            return x * cos + y * sin, -x * sin + y * cos
-
-        corners = [turn(x, y) for x in (rect.left, rect.right) for y in (rect.bottom, rect.top)]
-        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-        size = pdfium_c.FPDFText_GetFontSize(textpage, i) or (max(ys) - min(ys))
-        groups.setdefault(degrees, []).append(
-            _Glyph(
-                ch,
-                min(xs),
-                max(xs),
-                min(ys),
-                max(ys),
-                turn(ox.value, oy.value)[1],
-                float(size),
-                _font_bold(textpage, i, buffer, bold_cache),
-                space_pending,
-            )
+        key = ctypes.cast(get_object(textpage, i), ctypes.c_void_p).value or 0
+        style = styles.get(key)
+        if style is None:
+            style = styles[key] = _style(textpage, i, buffer)
+        loose_box(textpage, i, rect)
+        if style.degrees:
+            cos, sin = style.cos, style.sin
+            xs = [x * cos + y * sin for x in (rect.left, rect.right) for y in (rect.bottom, rect.top)]
+            ys = [-x * sin + y * cos for x in (rect.left, rect.right) for y in (rect.bottom, rect.top)]
+            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        else:
+            x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
+        size = style.size or (y1 - y0)
+        groups.setdefault(style.degrees, []).append(
+            _Glyph(ch, x0, x1, y0, y1, y0, size, style.bold, space_pending)
         )
         space_pending = False
     return groups, mapped, unmapped
