@@ -343,3 +343,23 @@ def test_bold_and_large_paragraphs_stay_body_text_and_footnote_marks_are_not_glu
     figure = next(c for c in chunks if "£2.4 million" in c.text)
     assert figure.section == "Investment in Neighbourhoods"
     assert all(len(c.section.split()) <= 12 for c in chunks)
+
+
+def test_contents_page_is_never_the_title(tmp_path: Path) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    entries = [("1. Introduction", 2), ("2. Ward budgets", 3), ("3. Priorities for 2024", 5), ("4. Next steps", 7)]
+    story = [Paragraph("Contents", styles["Heading1"])]
+    story += [Paragraph(f"{title} {'.' * 40} {page}", styles["BodyText"]) for title, page in entries]
+    story += [
+        PageBreak(),
+        Paragraph("1. Introduction", styles["Heading1"]),
+        Paragraph("Each ward agrees a budget with its councillors every spring and reports on it.", styles["BodyText"]),
+    ]
+    path = tmp_path / "with-contents.pdf"
+    SimpleDocTemplate(str(path)).build(story)
+    doc = load(path, MAX_BYTES)
+    assert doc.first_heading == "1. Introduction"
+    assert "Contents" not in doc.text and "....." not in doc.text and "Next steps" not in doc.text
