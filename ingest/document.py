@@ -36,3 +36,5 @@ class LoadedDocument:
     pages: int | None = None  # page count for paged formats
     warnings: list[str] = field(default_factory=list)  # e.g. "page 3: no extractable text (needs OCR)"
     first_heading: str = ""  # for inferring a title when the manifest has none
+    ocr_pages: dict[int, float] = field(default_factory=dict)  # page -> mean OCR word confidence (0-100)
+    unread_pages: list[int] = field(default_factory=list)  # pages that need OCR and were not read

@@ -45,8 +45,15 @@ def print_report(report: IngestReport) -> None:
     style = {"added": "green", "updated": "cyan", "skipped": "dim", "failed": "bold red"}
     for r in report.results:
         note = r.reason or "; ".join(r.warnings[:3])
+        if r.ocr_pages and not r.reason:
+            low = f", low confidence on page(s) {', '.join(map(str, r.low_confidence_pages))}"
+            note = f"{len(r.ocr_pages)} page(s) read by OCR{low if r.low_confidence_pages else ''}" + (
+                f"; {note}" if note else ""
+            )
         table.add_row(r.doc_id, f"[{style.get(r.status, '')}]{r.status}[/]", str(r.chunks), note)
     console.print(table)
+    for line in report.notes:
+        console.print(f"[yellow]note:[/] {line}")
     console.print(
         f"added {report.count('added')}, updated {report.count('updated')}, "
         f"skipped {report.count('skipped')}, failed {report.count('failed')}"

@@ -24,8 +24,11 @@ from assistant.store import DocRecord, VectorIndex, open_index, versioned_id
 from assistant.types import Chunk, DocMeta
 from ingest.chunk import chunk_document
 from ingest.document import LoadedDocument
-from ingest.loaders import SUPPORTED_EXTENSIONS, describe_size, load
+from ingest.isolate import IsolatedLoader
+from ingest.loaders import SUPPORTED_EXTENSIONS, LoadOptions, describe_size, load
+from ingest.loaders.text import TEXT_EXTENSIONS
 from ingest.manifest import infer_meta, load_manifest
+from ingest.ocr import LOW_CONFIDENCE, tesseract_missing
 
 __all__ = [
     "PIPELINE_VERSION",
@@ -42,7 +45,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump when loading/chunking changes in a way that should re-ingest unchanged files.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: PDFium layout, OCR, tables with headers
 SKIP_FILES = frozenset({"manifest.yaml", "manifest.yml", "README.md"})
 
 
@@ -54,12 +57,16 @@ class FileResult:
     chunks: int = 0
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: dict[int, float] = field(default_factory=dict)  # page -> mean OCR word confidence
+    low_confidence_pages: list[int] = field(default_factory=list)  # OCR'd below LOW_CONFIDENCE
+    unread_pages: list[int] = field(default_factory=list)  # needed OCR, not read
 
 
 @dataclass
 class IngestReport:
     results: list[FileResult] = field(default_factory=list)
     orphans_removed: int = 0
+    notes: list[str] = field(default_factory=list)  # said once per run (e.g. Tesseract missing)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -79,6 +86,7 @@ class IngestReport:
             "skipped": self.count("skipped"),
             "failed": self.count("failed"),
             "orphans_removed": self.orphans_removed,
+            "notes": list(self.notes),
             "files": [asdict(r) for r in self.results],
         }
 
@@ -121,6 +129,8 @@ class Ingestor:
     ):
         self.settings = settings
         self._embedder = embedder
+        self.options = LoadOptions(ocr=settings.ocr == "auto", max_sheet_cells=settings.max_sheet_cells)
+        self._loader: IsolatedLoader | None = None
         self.index = index if index is not None else open_index(settings, self.embedder_model_id, create=True)
 
     @property
@@ -149,19 +159,39 @@ class Ingestor:
         registry = self.index.documents()
         batch: list[_Pending] = []
         batch_chunks = 0
-        for done, path in enumerate(files, start=1):
-            if progress:
-                progress(done, len(files), path.name)
-            pending = self._prepare(path, manifests, registry, report)
-            if pending is None:
-                continue
-            batch.append(pending)
-            batch_chunks += len(pending.chunks)
-            if batch_chunks >= self.settings.embedding_batch_size * 8:
-                self._flush(batch, registry)
-                batch, batch_chunks = [], 0
+        try:
+            for done, path in enumerate(files, start=1):
+                if progress:
+                    progress(done, len(files), path.name)
+                pending = self._prepare(path, manifests, registry, report)
+                if pending is None:
+                    continue
+                batch.append(pending)
+                batch_chunks += len(pending.chunks)
+                if batch_chunks >= self.settings.embedding_batch_size * 8:
+                    self._flush(batch, registry)
+                    batch, batch_chunks = [], 0
+        finally:
+            if self._loader is not None:
+                self._loader.close()
+                self._loader = None
         self._flush(batch, registry)
+        unread = sum(len(r.unread_pages) for r in report.results)
+        if unread:
+            why = "OCR is off (NBHD_OCR=off)" if not self.options.ocr else tesseract_missing()
+            if why:
+                report.notes.append(f"{unread} page(s) need OCR and were not read: {why}")
+                log.warning("%s", report.notes[-1])
         return report
+
+    def _load(self, path: Path) -> LoadedDocument:
+        """One file, in the worker process with the per-file limits (in-process when the
+        timeout is 0; plain text formats always, they need no native code)."""
+        if self.settings.ingest_timeout_s <= 0 or path.suffix.lower() in TEXT_EXTENSIONS:
+            return load(path, self.settings.max_file_bytes, self.options)
+        if self._loader is None:
+            self._loader = IsolatedLoader(self.settings.ingest_timeout_s, self.settings.ingest_memory_mb)
+        return self._loader.load(path, self.settings.max_file_bytes, self.options)
 
     def _prepare(
         self, path: Path, manifests: dict[str, DocMeta], registry: dict[str, DocRecord], report: IngestReport
@@ -184,8 +214,11 @@ class Ingestor:
             if previous is not None and previous.doc_hash == digest:
                 result.status, result.chunks = "skipped", previous.chunks
                 return None
-            doc = load(path, self.settings.max_file_bytes)
+            doc = self._load(path)
             result.warnings = list(doc.warnings)
+            result.ocr_pages = dict(doc.ocr_pages)
+            result.low_confidence_pages = [n for n, c in sorted(doc.ocr_pages.items()) if c < LOW_CONFIDENCE]
+            result.unread_pages = list(doc.unread_pages)
             if meta is None:
                 meta = infer_meta(doc)
                 result.warnings.append("not in manifest.yaml: title and year inferred from the text")
@@ -200,7 +233,13 @@ class Ingestor:
             if not chunks:
                 raise IngestError("no text to index")
             chunks = [
-                replace(c, id=versioned_id(c.id, digest), page_offsets=page_offsets(doc, c)) for c in chunks
+                replace(
+                    c,
+                    id=versioned_id(c.id, digest),
+                    page_offsets=page_offsets(doc, c),
+                    ocr_confidence=ocr_confidence(doc, c),
+                )
+                for c in chunks
             ]
         except IngestError as exc:
             result.reason = exc.reason
@@ -264,6 +303,15 @@ def page_offsets(doc: LoadedDocument, chunk: Chunk) -> str:
             marks[max(block.start - chunk.char_start, 0)] = block.page
             last = block.page
     return ";".join(f"{o}:{p}" for o, p in sorted(marks.items()))
+
+
+def ocr_confidence(doc: LoadedDocument, chunk: Chunk) -> float | None:
+    """The lowest OCR confidence of the pages a chunk spans; None when none was read by OCR."""
+    if not doc.ocr_pages or chunk.page_start is None:
+        return None
+    last = chunk.page_end if chunk.page_end is not None else chunk.page_start
+    found = [c for p, c in doc.ocr_pages.items() if chunk.page_start <= p <= last]
+    return min(found) if found else None
 
 
 def remove(settings: Settings, doc_id: str, index: VectorIndex | None = None) -> int:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Things the test suite needs beyond Python packages: Debian's Chromium for the
-# browser tests, PostgreSQL and Redis for the shared-state serving tests, npm packages
+# browser tests, Tesseract OCR and PDF/image tools for the ingest tests, PostgreSQL and Redis for the shared-state serving tests, npm packages
 # (axe-core, the Teams manifest schema) for checks.
 # Idempotent; run by `make test`.
 set -euo pipefail
@@ -22,6 +22,24 @@ if ! command -v soffice >/dev/null 2>&1; then
       libreoffice-writer-nogui >/dev/null
   else
     echo "warning: soffice missing and not root: the DOCX conversion test will be skipped" >&2
+  fi
+fi
+
+# Real-world documents (tests/ingest): Tesseract for OCR (the product uses it too), and the
+# producers the tests make their documents with: ghostscript, poppler-utils (pdftoppm), img2pdf.
+missing=()
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
+command -v gs >/dev/null 2>&1 || missing+=(ghostscript)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v img2pdf >/dev/null 2>&1 || missing+=(img2pdf)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${missing[*]} for OCR and the document-format tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  else
+    echo "warning: ${missing[*]} missing and not root: OCR and some format tests will be skipped" >&2
   fi
 fi
 

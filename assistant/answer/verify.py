@@ -89,6 +89,8 @@ class Verifier:
             url=chunk.url,
             stale=bool(year and year < self.current_year - self.stale_years),
             evidence="quantified" if _QUANTIFIED.search(quote) else "descriptive",
+            ocr=chunk.ocr_confidence is not None,
+            ocr_confidence=chunk.ocr_confidence,
         )
 
     def check(self, sentence: DraftSentence, passages: list[Passage]) -> tuple[dict[int, str], str]:

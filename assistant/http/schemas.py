@@ -98,6 +98,8 @@ class CitationOut(BaseModel):
     url: str = ""
     stale: bool = False
     evidence: str = "descriptive"
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
 
 class AnswerOut(BaseModel):

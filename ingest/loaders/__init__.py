@@ -12,39 +12,80 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 from ingest.document import LoadedDocument
+from ingest.loaders._options import LoadOptions
 
-__all__ = ["SUPPORTED_EXTENSIONS", "describe_size", "load"]
+__all__ = ["SUPPORTED_EXTENSIONS", "LoadOptions", "describe_size", "load"]
 
-Loader = Callable[[Path, bytes], LoadedDocument]
+Loader = Callable[[Path, bytes, LoadOptions], LoadedDocument]
 
 
-def _pdf(path: Path, data: bytes) -> LoadedDocument:
+def _pdf(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     from ingest.loaders.pdf import load_pdf
 
-    return load_pdf(path, data)
+    return load_pdf(path, data, options)
 
 
-def _docx(path: Path, data: bytes) -> LoadedDocument:
+def _docx(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     from ingest.loaders.docx import load_docx
 
     return load_docx(path, data)
 
 
-def _html(path: Path, data: bytes) -> LoadedDocument:
+def _html(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     from ingest.loaders.html import load_html
 
     return load_html(path, data)
 
 
-def _text(path: Path, data: bytes) -> LoadedDocument:
+def _text(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     from ingest.loaders.text import load_text
 
     return load_text(path, data)
 
 
+def _odt(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
+    from ingest.loaders.odt import load_odt
+
+    return load_odt(path, data)
+
+
+def _pptx(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
+    from ingest.loaders.pptx import load_pptx
+
+    return load_pptx(path, data)
+
+
+def _sheet(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
+    from ingest.loaders.sheet import load_sheet
+
+    return load_sheet(path, data, options)
+
+
+def _image(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
+    from ingest.loaders.image import load_image
+
+    return load_image(path, data, options)
+
+
+def _eml(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
+    from ingest.loaders.eml import load_eml
+
+    return load_eml(path, data)
+
+
 _LOADERS: dict[str, Loader] = {
     ".pdf": _pdf,
     ".docx": _docx,
+    ".odt": _odt,
+    ".pptx": _pptx,
+    ".xlsx": _sheet,
+    ".csv": _sheet,
+    ".png": _image,
+    ".jpg": _image,
+    ".jpeg": _image,
+    ".tif": _image,
+    ".tiff": _image,
+    ".eml": _eml,
     ".html": _html,
     ".htm": _html,
     ".txt": _text,
@@ -69,7 +110,7 @@ def describe_size(n_bytes: int) -> str:
     return f"{text} {unit}"
 
 
-def load(path: Path, max_bytes: int) -> LoadedDocument:
+def load(path: Path, max_bytes: int, options: LoadOptions | None = None) -> LoadedDocument:
     """Load one file by its extension. Raises ``IngestError`` with a short reason."""
     path = Path(path)
     ext = path.suffix.lower()
@@ -92,4 +133,4 @@ def load(path: Path, max_bytes: int) -> LoadedDocument:
         raise IngestError(f"cannot read file ({exc.strerror or exc})") from None
     if not data.strip():
         raise IngestError("empty file")
-    return loader(path, data)
+    return loader(path, data, options or LoadOptions())

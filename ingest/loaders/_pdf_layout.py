@@ -26,6 +26,7 @@ from ingest.loaders._structure import (
     numbered_heading,
 )
 from ingest.loaders.text import BULLET
+from ingest.tables import render_table
 
 __all__ = ["EDGE", "Item", "Line", "layout"]
 
@@ -40,6 +41,8 @@ class Line:
     text: str
     size: float | None = None  # font size in points, when known
     bold: bool = False
+    cells: tuple[str, ...] = ()  # a table row's cells (the text is the cells joined by " | ")
+    starts_block: bool = False  # the first line of a paragraph the reader knows of (OCR)
 
 
 @dataclass
@@ -167,8 +170,12 @@ class _PageLayout:
         self.items: list[Item] = []
         self.para: list[str] = []
         self.bullets: list[list[str]] = []
+        self.table: list[tuple[str, ...]] = []
 
     def flush(self) -> None:
+        if self.table:
+            self.items.append(Item("table", render_table(self.table), self.page))
+            self.table = []
         if self.para:
             self.items.append(Item("paragraph", _join(self.para, self.typical), self.page))
             self.para = []
@@ -192,22 +199,62 @@ class _PageLayout:
             return 0
         return _heuristic_level(line.text, prev_ended, nxt.text if nxt else None, self.typical, self.levels)
 
+    def heading_run(self, i: int) -> int:
+        """How many lines from ``i`` one heading takes: a heading may wrap over lines set in the
+        same font. 0 when the run reads as body text instead (a bold or large paragraph: longer
+        than a heading, or ending a sentence), so its words stay in the chunk text."""
+        first = self.lines[i]
+        if first.size is None:
+            return 1  # no font information: single-line headings only
+        j = i + 1
+        words = first.text.split()
+        while (
+            j < len(self.lines)
+            and (self.lines[j].size, self.lines[j].bold) == (first.size, first.bold)
+            and not self.lines[j].cells
+            and not BULLET.match(self.lines[j].text)
+            and not _TERMINAL.search(self.lines[j - 1].text)
+        ):
+            words += self.lines[j].text.split()
+            j += 1
+        last = self.lines[j - 1].text
+        if len(words) > _HEADING_WORDS or (j > i + 1 and last.endswith((".", "!", "?"))):
+            return 0
+        return j - i
+
     def run(self) -> list[Item]:
         prev_ended = True
-        heading_size: float | None = None  # font size of the heading just emitted
-        for i, line in enumerate(self.lines):
+        i = 0
+        body_until = -1  # lines before this index belong to a paragraph that looked like a heading
+        while i < len(self.lines):
+            line = self.lines[i]
             text = line.text
-            last = self.items[-1] if self.items and not self.para and not self.bullets else None
-            if last is not None and last.kind == "heading" and heading_size and line.size == heading_size:
-                last.text = f"{last.text} {text}"  # a heading wrapped over two lines
-                continue
-            level = self.heading_level(i, prev_ended)
-            heading_size = line.size if level and self.fonts.level(line) else None
-            if level:
+            if line.starts_block:
                 self.flush()
-                self.items.append(Item("heading", text, self.page, level))
+            if line.cells:
+                if self.para or self.bullets:
+                    self.flush()
+                self.table.append(line.cells)
                 prev_ended = True
+                i += 1
                 continue
+            if self.table:
+                self.flush()
+            level = self.heading_level(i, prev_ended) if i >= body_until else 0
+            if level:
+                taken = self.heading_run(i)
+                if taken:
+                    self.flush()
+                    joined = " ".join(ln.text for ln in self.lines[i : i + taken])
+                    self.items.append(Item("heading", joined, self.page, level))
+                    prev_ended = True
+                    i += taken
+                    continue
+                style = (line.size, line.bold)
+                j = i + 1
+                while j < len(self.lines) and (self.lines[j].size, self.lines[j].bold) == style:
+                    j += 1
+                body_until = j
             bullet = BULLET.match(text)
             if bullet:
                 if self.para:
@@ -222,6 +269,7 @@ class _PageLayout:
             prev_ended = bool(_TERMINAL.search(text))
             if self.para and prev_ended and len(text) < 0.8 * self.typical:
                 self.flush()  # a short line ending a sentence closes the paragraph
+            i += 1
         self.flush()
         return self.items
 
@@ -252,8 +300,36 @@ def _link_pages(items: list[Item]) -> None:
                     item.continues = False
 
 
+_TOC_ENTRY = re.compile(r"^(?P<title>.*?\D)\s*(?:\.{2,}|…+|\s\|)?\s*(?P<page>\d{1,3})$")
+_CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
+
+
+def _drop_contents(lines: list[Line]) -> list[Line]:
+    """A contents page's entries ("2. Findings ........ 7") and its title go: they are not text,
+    and a contents line must never become a document's title or a section heading."""
+    entries = [
+        i
+        for i, line in enumerate(lines)
+        if len(line.cells) <= 2 and (m := _TOC_ENTRY.match(line.text)) and m.group("title").strip(" .|")
+    ]
+    if len(entries) < 4 or len(entries) < 0.6 * len(lines):
+        return lines
+    numbers = [int(m.group("page")) for i in entries if (m := _TOC_ENTRY.match(lines[i].text))]
+    rising = sum(b >= a for a, b in itertools.pairwise(numbers)) >= 0.8 * (len(numbers) - 1)
+    titled = any(_CONTENTS_TITLE.match(line.text.strip(" :")) for line in lines[:3])
+    if not (rising or titled):
+        return lines
+    drop = set(entries)
+    return [
+        line
+        for i, line in enumerate(lines)
+        if i not in drop and not _CONTENTS_TITLE.match(line.text.strip(" :"))
+    ]
+
+
 def layout(pages: list[list[Line]]) -> list[Item]:
     """Pages of lines (1-based by position) to items in reading order."""
+    pages = [_drop_contents(lines) for lines in pages]
     running = find_running_lines([[line.text for line in lines] for lines in pages], edge=EDGE)
     offset = _page_number_offset(pages)
     body = [_strip_edges(lines, n, running, offset) for n, lines in enumerate(pages, start=1)]

@@ -1,7 +1,8 @@
 """DOCX: python-docx paragraphs and tables in document order.
 
 "Heading N" (and "Title") styles become headings with their level; list styles and
-numbered paragraphs become list blocks; a table becomes one "table" block, a row a line,
+numbered paragraphs become list blocks; a table becomes one "table" block, a row a line
+with its header cells ("Ward: Aspley; Budget: £20,000") when the first row is a header, else
 cells joined by " | ". A short paragraph that is bold throughout and stands above text
 is taken for a heading too (many documents never use heading styles).
 """
@@ -23,6 +24,7 @@ from assistant.errors import IngestError
 from ingest.clean import clean_line
 from ingest.document import LoadedDocument
 from ingest.loaders._structure import DocBuilder, LevelTracker, is_title_like
+from ingest.tables import render_table
 
 __all__ = ["load_docx"]
 
@@ -50,7 +52,20 @@ def _all_bold(paragraph: Paragraph) -> bool:
 
 
 def _table_text(table: Table) -> str:
-    rows = []
+    """A table as text: rows with their header cells when the first row is a header."""
+    rows = _table_rows(table)
+    header = _header_row(table) or None  # marked "repeat as header row", else judged by looks
+    return render_table(rows, header=header)
+
+
+def _header_row(table: Table) -> bool:
+    first = table.rows[0]._tr if len(table.rows) else None
+    trpr = first.trPr if first is not None else None
+    return trpr is not None and any(child.tag.endswith("}tblHeader") for child in trpr)
+
+
+def _table_rows(table: Table) -> list[list[str]]:
+    rows: list[list[str]] = []
     for row in table.rows:
         seen: set[int] = set()
         cells = []
@@ -64,8 +79,8 @@ def _table_text(table: Table) -> str:
         while cells and not cells[-1]:
             cells.pop()
         if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+            rows.append(cells)
+    return rows
 
 
 def load_docx(path: Path, data: bytes) -> LoadedDocument:

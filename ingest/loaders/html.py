@@ -21,6 +21,7 @@ from assistant.errors import IngestError
 from ingest.clean import clean_line
 from ingest.document import BlockKind, LoadedDocument
 from ingest.loaders._structure import DocBuilder
+from ingest.tables import render_table
 
 __all__ = ["load_html"]
 
@@ -96,17 +97,22 @@ class _Walker:
         if tag.find(["table", *_HEADINGS]) is not None:
             self.walk(tag)  # a layout table
             return
-        rows = []
+        rows: list[list[str]] = []
+        header: bool | None = None
         for tr in tag.find_all("tr"):
-            cells = [_text(cell) for cell in tr.find_all(["td", "th"], recursive=False)]
+            found = tr.find_all(["td", "th"], recursive=False)
+            cells = [_text(cell) for cell in found]
             while cells and not cells[-1]:
                 cells.pop()
             if any(cells):
-                rows.append(" | ".join(cells))
+                if not rows:  # <th> cells (or a <thead>) name the columns
+                    in_head = tr.find_parent("thead") is not None
+                    header = True if in_head or all(c.name == "th" for c in found) else None
+                rows.append(cells)
         caption = tag.find("caption")
         if caption is not None and _text(caption):
             self.emit("paragraph", _text(caption))
-        self.emit("table", "\n".join(rows))
+        self.emit("table", render_table(rows, header=header))
 
     def walk(self, node: Tag) -> None:
         for child in node.children:

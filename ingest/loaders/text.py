@@ -34,8 +34,9 @@ from ingest.loaders._structure import (
     is_title_like,
     numbered_heading,
 )
+from ingest.tables import render_table
 
-__all__ = ["decode_text", "load_text", "parse_text"]
+__all__ = ["TEXT_EXTENSIONS", "decode_text", "load_text", "parse_text"]
 
 _BULLET_CHARS = "-*•·▪◦‣○●■□➢➤►✓\u2013\uf0a7\uf0b7\uf076\uf0d8"
 BULLET = re.compile(rf"^\s*[{re.escape(_BULLET_CHARS)}]\s+(\S.*)$")
@@ -95,6 +96,7 @@ class Item:
     single: bool = False  # a paragraph that stood alone on one line: may be a heading
     numbered: bool = False  # "- 1.3 ..." in a text export: a numbered paragraph, never a heading
     bold: bool = False  # the whole line was bold
+    header: bool = False  # a Markdown table whose first row is a header (a "---|---" line follows it)
 
 
 def parse_text(text: str, *, markdown: bool = False) -> list[Item]:
@@ -151,6 +153,8 @@ def _segment(group: list[str], markdown: bool) -> list[Item]:
             flush()
         elif "\t" in raw or (line.startswith("|") and line.count("|") >= 2):
             if _MD_TABLE_SEP.match(line):
+                if cur is not None and cur.kind == "table" and len(cur.lines) == 1:
+                    cur.header = True
                 continue
             if cur is None or cur.kind != "table":
                 flush()
@@ -242,6 +246,7 @@ def _join_lines(lines: list[str], markdown: bool) -> str:
 def _render(item: Item, markdown: bool) -> None:
     if item.kind == "table":
         rows = []
+        cell_rows = []
         for raw in item.lines:
             cells = raw.strip().strip("|").split("|") if "\t" not in raw else raw.split("\t")
             texts = [_inline(c, markdown) for c in cells]
@@ -249,7 +254,10 @@ def _render(item: Item, markdown: bool) -> None:
                 texts.pop()
             if any(texts):
                 rows.append(" | ".join(texts).strip())
-        item.text = "\n".join(rows)
+                cell_rows.append(texts)
+        # a Markdown table names its header: rows read "Ward: Aspley; Budget: £20,000". Tab-separated
+        # text exports keep "A | B" (their first row is as often data as a header)
+        item.text = render_table(cell_rows, header=True) if item.header else "\n".join(rows)
     elif item.kind == "list":
         rendered = []
         for entry in item.lines:

@@ -106,7 +106,7 @@ def test_docx_headings_paragraphs_lists_tables(files: dict[str, Path]) -> None:
     kinds = [b.kind for b in doc.blocks]
     assert kinds.count("table") == 1 and kinds.count("list") == 1
     table = next(b for b in doc.blocks if b.kind == "table")
-    assert table.text == "Ward | Budget\nArboretum | £20,000\nBulwell | £18,500"
+    assert table.text == "Ward: Arboretum; Budget: £20,000\nWard: Bulwell; Budget: £18,500"  # rows keep headers
     listing = next(b for b in doc.blocks if b.kind == "list")
     assert (
         listing.text == "- Better street lighting on the estate.\n- More visible wardens.\n- Faster repairs."
@@ -142,7 +142,7 @@ def test_html_drops_page_furniture(files: dict[str, Path]) -> None:
         == "- Agree local priorities with residents.\n- Spend the ward budget on small improvements."
     )
     table = next(b for b in doc.blocks if b.kind == "table")
-    assert table.text == "Ward | Budget\nArboretum | £20,000"
+    assert table.text == "Ward: Arboretum; Budget: £20,000"
 
 
 def test_html_without_headings_uses_the_page_title(tmp_path: Path) -> None:

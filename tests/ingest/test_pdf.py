@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,12 @@ from assistant.errors import IngestError
 from assistant.types import DocMeta
 from ingest.chunk import chunk_document
 from ingest.clean import find_running_lines, is_page_number_line
-from ingest.loaders import load
+from ingest.loaders import LoadOptions, load
 from ingest.loaders._pdf_layout import Line, layout
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="Tesseract not installed (scripts/test-deps.sh installs it)"
+)
 
 META = DocMeta(
     doc_id="report",
@@ -55,16 +60,10 @@ def test_running_header_and_page_numbers_are_dropped(report) -> None:  # type: i
         assert not re.search(r"(?m)^\d$", block.text) or "Arboretum" in block.text  # table cells stay
     # the table's own numbers survive: only numbers that follow the pages are page numbers
     table = next(b for b in report.blocks if "Arboretum" in b.text)
-    assert table.text.split("\n") == [
-        "Ward",
-        "Budget",
-        "Officers",
-        "Arboretum",
-        "£20,000",
-        "3",
-        "Bulwell",
-        "£18,500",
-        "2",
+    assert table.kind == "table"
+    assert table.text.split("\n") == [  # each row with its header cells
+        "Ward: Arboretum; Budget: £20,000; Officers: 3",
+        "Ward: Bulwell; Budget: £18,500; Officers: 2",
     ]
 
 
@@ -152,31 +151,48 @@ def test_file_that_is_not_a_pdf(files: dict[str, Path]) -> None:
     assert err.value.reason == "corrupt PDF: no PDF header"
 
 
-def test_scanned_pdf_needs_ocr(files: dict[str, Path]) -> None:
+def test_scanned_pdf_without_ocr_needs_ocr(files: dict[str, Path]) -> None:
     with pytest.raises(IngestError) as err:
+        load(files["scanned.pdf"], MAX_BYTES, LoadOptions(ocr=False))
+    assert err.value.reason == "no extractable text: scanned PDF needs OCR (OCR is off: set NBHD_OCR=auto)"
+
+
+@needs_tesseract
+def test_scan_of_a_drawing_has_no_text(files: dict[str, Path]) -> None:
+    with pytest.raises(IngestError) as err:  # the pages are black rectangles: OCR runs and reads nothing
         load(files["scanned.pdf"], MAX_BYTES)
-    assert err.value.reason == "no extractable text: scanned PDF needs OCR"
+    assert err.value.reason.startswith("no text found: OCR read nothing")
 
 
 def test_image_only_page_is_a_warning(files: dict[str, Path]) -> None:
-    doc = load(files["mixed.pdf"], MAX_BYTES)
+    doc = load(files["mixed.pdf"], MAX_BYTES, LoadOptions(ocr=False))
     assert doc.pages == 2
     assert doc.warnings == ["page 2: no extractable text (needs OCR)"]
+    assert doc.unread_pages == [2]
     assert doc.text == "Local lunch clubs help combat loneliness among older residents."
     assert doc.blocks[0].page == 1
 
 
+@needs_tesseract
+def test_image_only_page_without_words_is_reported_after_ocr(files: dict[str, Path]) -> None:
+    doc = load(files["mixed.pdf"], MAX_BYTES)
+    assert doc.warnings == ["page 2: no text found by OCR"]
+    assert doc.ocr_pages == {} and doc.unread_pages == []
+    assert doc.text == "Local lunch clubs help combat loneliness among older residents."
+
+
 def test_a_failing_page_is_a_warning_not_a_failure(files: dict[str, Path], monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pypdf import PageObject
+    import ingest.loaders.pdf as pdf_loader
 
-    real = PageObject.extract_text
+    real = pdf_loader.read_page
 
-    def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if "Conclusions" in real(self):
+    def flaky(page):  # type: ignore[no-untyped-def]
+        text = real(page)
+        if any("Conclusions" in line.text for line in text.lines):
             raise RecursionError("maximum recursion depth exceeded")
-        return real(self, *args, **kwargs)
+        return text
 
-    monkeypatch.setattr(PageObject, "extract_text", flaky)
+    monkeypatch.setattr(pdf_loader, "read_page", flaky)
     doc = load(files["report.pdf"], MAX_BYTES)
     assert doc.warnings == ["page 2: text extraction failed (maximum recursion depth exceeded)"]
     assert "2. Findings" in doc.text
@@ -282,3 +298,68 @@ def test_layout_with_fonts_finds_bold_and_large_headings() -> None:
         ("Locality working in Nottingham – putting citizens at the heart", 1),
         ("Ward budgets", 2),
     ]
+
+
+# ---------------------------------------------------------------- real PDF structure (bold/large body text)
+
+BOLD_PARAGRAPH = (
+    "The council will invest £2.4 million in neighbourhood working over three years, with each of the "
+    "twenty wards receiving a share of the fund agreed by its councillors."
+)
+LARGE_PARAGRAPH = (
+    "Residents told us that they want visible officers, faster repairs and a say in how the ward budget "
+    "is spent on their streets."
+)
+
+
+def test_bold_and_large_paragraphs_stay_body_text_and_footnote_marks_are_not_glued(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    large = ParagraphStyle("large", parent=styles["BodyText"], fontSize=14, leading=17)
+    body = "Each ward team meets monthly to agree priorities with residents and partners in the area."
+    path = tmp_path / "structure.pdf"
+    SimpleDocTemplate(str(path), pagesize=A4).build(
+        [
+            Paragraph("Investment in Neighbourhoods", styles["Heading1"]),
+            Paragraph(f"<b>{BOLD_PARAGRAPH}</b>", styles["BodyText"]),
+            Paragraph(body, styles["BodyText"]),
+            Paragraph(LARGE_PARAGRAPH, large),
+            Paragraph(
+                "Crime fell by 20%<super>3</super> in wards with active teams, and complaints fell by "
+                "£1,200<super>4</super> worth of repairs avoided. " + body,
+                styles["BodyText"],
+            ),
+        ]
+    )
+    doc = load(path, MAX_BYTES)
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == ["Investment in Neighbourhoods"]
+    assert BOLD_PARAGRAPH in doc.text and LARGE_PARAGRAPH in doc.text
+    assert "by 20% in wards" in doc.text and "£1,200 worth" in doc.text  # footnote marks left out
+    assert "20%3" not in doc.text and "£1,2004" not in doc.text
+    chunks = chunk_document(doc, META, "h")
+    figure = next(c for c in chunks if "£2.4 million" in c.text)
+    assert figure.section == "Investment in Neighbourhoods"
+    assert all(len(c.section.split()) <= 12 for c in chunks)
+
+
+def test_contents_page_is_never_the_title(tmp_path: Path) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    entries = [("1. Introduction", 2), ("2. Ward budgets", 3), ("3. Priorities for 2024", 5), ("4. Next steps", 7)]
+    story = [Paragraph("Contents", styles["Heading1"])]
+    story += [Paragraph(f"{title} {'.' * 40} {page}", styles["BodyText"]) for title, page in entries]
+    story += [
+        PageBreak(),
+        Paragraph("1. Introduction", styles["Heading1"]),
+        Paragraph("Each ward agrees a budget with its councillors every spring and reports on it.", styles["BodyText"]),
+    ]
+    path = tmp_path / "with-contents.pdf"
+    SimpleDocTemplate(str(path)).build(story)
+    doc = load(path, MAX_BYTES)
+    assert doc.first_heading == "1. Introduction"
+    assert "Contents" not in doc.text and "....." not in doc.text and "Next steps" not in doc.text
