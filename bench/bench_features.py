@@ -30,8 +30,6 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from assistant.features.service import compare_for, get_plan_docx, plan_for
-
     from assistant.config import Settings
     from assistant.service import build_assistant
 
@@ -39,9 +37,9 @@ def main() -> None:
     started = time.perf_counter()
     assistant = build_assistant(settings)
     assistant.warm_up()
-    compare_for(assistant, ["LAC", "NAT", "EPiC"])
-    first = plan_for(assistant, BRIEFS[0], None)
-    get_plan_docx(assistant, first["plan_id"])
+    assistant.compare(["LAC", "NAT", "EPiC"])
+    first = assistant.plan(BRIEFS[0], None)
+    assistant.plan_docx(first["plan_id"])
     print(
         f"cold (load models, build catalogue, first compare + plan + docx): {time.perf_counter() - started:.2f} s"
     )
@@ -49,13 +47,13 @@ def main() -> None:
     compare_times = []
     for _ in range(args.runs):
         t = time.perf_counter()
-        compare_for(assistant, ["LAC", "NAT", "EPiC"])
+        assistant.compare(["LAC", "NAT", "EPiC"])
         compare_times.append(time.perf_counter() - t)
     plan_times = []
     for i in range(args.runs):
         t = time.perf_counter()
-        result = plan_for(assistant, BRIEFS[i % len(BRIEFS)], "Example ward")
-        data = get_plan_docx(assistant, result["plan_id"])
+        result = assistant.plan(BRIEFS[i % len(BRIEFS)], "Example ward")
+        data = assistant.plan_docx(result["plan_id"])
         plan_times.append(time.perf_counter() - t)
     print(
         f"compare LAC NAT EPiC warm: median {statistics.median(compare_times):.3f} s, "

@@ -299,13 +299,13 @@ def phase_query(args: argparse.Namespace) -> dict[str, object]:
         retrieval_ms.append((time.perf_counter() - t) * 1000)
         retrieval_cpu_ms.append((time.process_time() - c) * 1000)
     # Answers: the goal is for extractive answers, so chat messages that route to a comparison
-    # or an action plan (features.route) are timed apart, and only the first --routed of them.
-    from assistant import features
+    # or an action plan (intents.route) are timed apart, and only the first --routed of them.
+    from assistant.features.intents import route
 
     answer_ms, answer_cpu_ms, routed_ms = [], [], []
     statuses: dict[str, int] = {}
     for q in qs[: args.answers]:
-        routed = features.route(q) is not None
+        routed = route(q).kind in ("compare", "plan")
         if routed and len(routed_ms) >= args.routed:
             continue
         t, c = time.perf_counter(), time.process_time()

@@ -14,7 +14,7 @@ import typer
 from PIL import Image
 from typer.testing import CliRunner
 
-from assistant import cli_teams
+from assistant.cli import teams as cli_teams
 
 APP_ID = "0b5c7f0e-1234-4cde-9abc-0123456789ab"
 
