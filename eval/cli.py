@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every question through the assistant and write results.jsonl, summary.json and the reports."""
         from assistant.config import Settings
-        from eval.runner import HEADLINE, run_eval
+        from eval.runner import run_eval
+        from eval.scoring import HEADLINE
 
         if not questions.is_file():
             typer.echo(f"error: no question file at {questions}", err=True)

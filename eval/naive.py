@@ -4,7 +4,7 @@ A naive LangChain RAG: ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_o
 text files, embedded with the same MiniLM model (sentence-transformers), stored in its own Chroma collection
 (embedded PersistentClient, embeddings passed explicitly), dense top-5, and the answer is the top passage's
 text. No conversation memory (a follow-up is asked on its own), no refusal, no verification. It is scored by
-``eval.runner.score_item`` exactly like the assistant; its "citation" is the top passage it returns.
+``eval.scoring.score_item`` exactly like the assistant; its "citation" is the top passage it returns.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.dataset import Item
 from eval.grounding import GroundingScorer
+from eval.progress import progress as progress_bar
+from eval.scoring import Row, score_item
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -116,17 +119,15 @@ class NaivePipeline:
 
 def run_naive(
     settings: Any,
-    items: Sequence[dict[str, Any]],
+    items: Sequence[Item],
     scorer: GroundingScorer,
     work_dir: Path,
     progress: bool = True,
-) -> list[dict[str, Any]]:
-    from eval.runner import _progress, score_item
-
+) -> list[Row]:
     pipeline = NaivePipeline(Path(settings.corpus_dir), Path(work_dir))
     known = set(pipeline.texts)
     rows = []
-    for item in _progress(items, "naive", progress):
+    for item in progress_bar(items, "naive", progress):
         status, text, citations, retrieved, latency = pipeline.answer(item["question"])
         row = score_item(
             item,
