@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+__all__ = ["DEFAULT_BASELINE", "DEFAULT_OUT", "DEFAULT_QUESTIONS", "register"]
+
 EVAL_DIR = Path(__file__).resolve().parent
 DEFAULT_QUESTIONS = EVAL_DIR / "gold.jsonl"
 DEFAULT_OUT = EVAL_DIR / "out"
@@ -32,6 +34,7 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     ) -> None:
         """Run every question through the assistant and write results.jsonl, summary.json and the reports."""
+        # deferred: this module is imported on every `nbhd` start; the harness loads only for `nbhd eval`
         from assistant.config import Settings
         from eval.runner import run_eval
         from eval.scoring import HEADLINE

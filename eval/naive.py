@@ -16,10 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.embeddings import SentenceTransformerEmbedder, make_embedder
 from eval.dataset import Item
 from eval.grounding import GroundingScorer
 from eval.progress import progress as progress_bar
 from eval.scoring import Row, score_item
+
+__all__ = ["CHUNK_OVERLAP", "CHUNK_SIZE", "TOP_K", "NaivePipeline", "run_naive"]
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -30,12 +37,6 @@ COLLECTION = "naive_langchain"
 
 class NaivePipeline:
     def __init__(self, corpus_dir: Path, work_dir: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-        from assistant.embeddings import SentenceTransformerEmbedder, make_embedder
-
         embedder = make_embedder("sentence-transformers")
         assert isinstance(embedder, SentenceTransformerEmbedder)
         self.embedder = embedder

@@ -20,6 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.chat import build_assistant
+from assistant.retrieval import Query
+from assistant.types import ChatRequest
 from eval.dataset import Item, load_questions
 from eval.grounding import GroundingScorer
 from eval.naive import run_naive
@@ -77,11 +80,6 @@ def run_assistant(
     progress: bool = True,
     assistant: Any = None,
 ) -> list[Row]:
-    # deferred: the assistant stack (torch, chromadb, the model) loads only when a run starts
-    from assistant.chat import build_assistant
-    from assistant.retrieval import Query
-    from assistant.types import ChatRequest
-
     assistant = assistant or build_assistant(settings)
     assistant.warm_up()
     snap = assistant.kb.snapshot()
