@@ -31,6 +31,10 @@ def register(app: typer.Typer) -> None:
         naive: Annotated[
             bool, typer.Option("--naive/--no-naive", help="also evaluate the naive LangChain baseline")
         ] = True,
+        cairn: Annotated[
+            bool,
+            typer.Option("--cairn/--no-cairn", help="also evaluate the peer cairn-assistant (dev extra)"),
+        ] = True,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     ) -> None:
         """Run every question through the assistant and write results.jsonl, summary.json and the reports."""
@@ -52,17 +56,18 @@ def register(app: typer.Typer) -> None:
         settings = Settings()
         try:
             summary = run_eval(
-                settings, questions, out, baseline_path=baseline, progress=progress, naive=naive
+                settings, questions, out, baseline_path=baseline, progress=progress, naive=naive, cairn=cairn
             )
         except Exception as exc:  # one-line reason, non-zero exit
             typer.echo(f"error: evaluation failed: {type(exc).__name__}: {exc}", err=True)
             raise typer.Exit(1) from None
-        overall = summary["overall"]
-        nai = (summary.get("naive") or {}).get("overall", {})
-        typer.echo(f"{'metric':42} {'assistant':>10} {'naive':>10}")
+        peers = list(summary["run"].get("peers") or {})
+        typer.echo(f"{'metric':42} {'assistant':>10}" + "".join(f" {key:>10}" for key in peers))
         for key, label, _ in HEADLINE:
-            a, b = overall.get(key), nai.get(key)
-            typer.echo(f"{label:42} {_f(a):>10} {_f(b):>10}")
+            values = [summary["overall"].get(key), *[summary[p]["overall"].get(key) for p in peers]]
+            typer.echo(f"{label:42}" + "".join(f" {_f(v):>10}" for v in values))
+        for reason in (summary["run"].get("peers_skipped") or {}).values():
+            typer.echo(f"not run: {reason}")
         typer.echo(f"must-pass: {sum(summary['must_pass'].values())}/{len(summary['must_pass'])}")
         typer.echo(f"wrote {out}/results.jsonl, summary.json, report.md, report.html")
 

@@ -14,7 +14,7 @@ from typing import Any
 from eval import metrics as M  # noqa: N812
 from eval.scoring import CI_METRICS, HEADLINE, K_CURVE, Row
 
-__all__ = ["write_reports"]
+__all__ = ["PEER_ROWS", "count_cell", "peer_rows", "write_reports"]
 
 
 def _fmt(value: Any, key: str = "") -> str:
@@ -27,9 +27,17 @@ def _fmt(value: Any, key: str = "") -> str:
     return str(value)
 
 
+def _peers(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """(summary key, label) of each peer in this run, in run order."""
+    labels = (summary.get("run") or {}).get("peers")
+    if labels is None and summary.get("naive"):  # a summary from before peers were named
+        labels = {"naive": "naive LangChain"}
+    return [(key, label) for key, label in (labels or {}).items() if summary.get(key)]
+
+
 def _headline_rows(summary: dict[str, Any], section: str = "overall") -> list[list[str]]:
     cur = summary.get(section) or {}
-    nai = (summary.get("naive") or {}).get(section) or {}
+    peers = [(summary[key].get(section) or {}) for key, _ in _peers(summary)]
     ci = cur.get("ci95", {})
     delta = (summary.get("baseline") or {}).get("delta", {}) if section == "overall" else {}
     rows = []
@@ -42,7 +50,7 @@ def _headline_rows(summary: dict[str, Any], section: str = "overall") -> list[li
                 f"{label} {arrow}",
                 _fmt(cur.get(key)),
                 ci_txt,
-                _fmt(nai.get(key)) if nai else "–",
+                *[_fmt(peer.get(key)) for peer in peers],
                 f"{d:+.3f}" if d is not None else "",
             ]
         )
@@ -52,18 +60,50 @@ def _headline_rows(summary: dict[str, Any], section: str = "overall") -> list[li
                 key.replace("_ms", "").replace("_", " "),
                 _fmt(cur.get(key), key),
                 "",
-                _fmt(nai.get(key), key) if nai else "–",
+                *[_fmt(peer.get(key), key) for peer in peers],
                 "",
             ]
         )
     return rows
 
 
+# (label, question type or "overall", metric) for the side-by-side peer table
+PEER_ROWS = (
+    ("Factual: all facts right ↑", "factual", "all_facts_rate"),
+    ("Unanswerable: declined ↑", "unanswerable", "refusal_accuracy"),
+    ("Answerable: wrongly declined ↓", "overall", "false_refusal_rate"),
+    ("Follow-ups: all facts right ↑", "followup", "all_facts_rate"),
+)
+
+
+def count_cell(aggregate: dict[str, Any] | None, key: str) -> str:
+    """ "41/45 (91.1%)" from an aggregate's counts, or the rate alone, or "–"."""
+    if not aggregate:
+        return "–"
+    counts = (aggregate.get("counts") or {}).get(key)
+    rate = aggregate.get(key)
+    if counts:
+        k, n = counts
+        return f"{k}/{n} ({100 * k / n:.1f}%)" if n else "–"
+    return "–" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _scope(summary: dict[str, Any], section: str) -> dict[str, Any] | None:
+    scope: dict[str, Any] | None = (
+        summary.get("overall") if section == "overall" else (summary.get("by_type") or {}).get(section)
+    )
+    return scope
+
+
+def peer_rows(summary: dict[str, Any]) -> list[list[str]]:
+    systems = [summary, *[summary[key] for key, _ in _peers(summary)]]
+    return [[label, *[count_cell(_scope(s, sec), key) for s in systems]] for label, sec, key in PEER_ROWS]
+
+
 def _plots(
     out: Path,
     summary: dict[str, Any],
     rows: Sequence[Row],
-    naive_rows: Sequence[Row],
     baseline: dict[str, Any] | None,
 ) -> dict[str, Path]:
     import matplotlib  # deferred: matplotlib is slow to import and only the report needs it
@@ -78,9 +118,10 @@ def _plots(
     cur = summary["overall"].get("recall_at_k") or []
     if cur:
         ax.plot(ks[: len(cur)], cur, marker="o", label="assistant")
-    if summary.get("naive") and summary["naive"]["overall"].get("recall_at_k"):
-        nv = summary["naive"]["overall"]["recall_at_k"]
-        ax.plot(ks[: len(nv)], nv, marker="s", linestyle="--", label="naive LangChain")
+    for (key, label), marker in zip(_peers(summary), "s^vD", strict=False):
+        curve = summary[key]["overall"].get("recall_at_k")
+        if curve:
+            ax.plot(ks[: len(curve)], curve, marker=marker, linestyle="--", label=label)
     if baseline and (baseline.get("overall") or {}).get("recall_at_k"):
         bl = baseline["overall"]["recall_at_k"]
         ax.plot(ks[: len(bl)], bl, color="grey", linestyle=":", label="baseline")
@@ -168,15 +209,18 @@ def _html_table(header: list[str], body: list[list[str]]) -> str:
 
 
 def _sections(summary: dict[str, Any], rows: Sequence[Row]) -> list[tuple[str, list[str], list[list[str]]]]:
-    header = ["metric", "assistant", "95% CI", "naive LangChain", "Δ vs baseline"]
+    labels = [label for _, label in _peers(summary)]
+    header = ["metric", "assistant", "95% CI", *labels, "Δ vs baseline"]
     out = [
         ("Headline (all items)", header, _headline_rows(summary, "overall")),
         (
             "Acronym items",
-            header[:2] + header[3:4],
-            [[r[0], r[1], r[3]] for r in _headline_rows(summary, "acronym")],
+            ["metric", "assistant", *labels],
+            [[r[0], r[1], *r[3 : 3 + len(labels)]] for r in _headline_rows(summary, "acronym")],
         ),
     ]
+    if labels:
+        out.append(("The assistant and its peers", ["", "assistant", *labels], peer_rows(summary)))
     type_keys = ["n", *CI_METRICS]
     out.append(
         (
@@ -224,19 +268,25 @@ def write_reports(
     out: Path,
     summary: dict[str, Any],
     rows: Sequence[Row],
-    naive_rows: Sequence[Row],
     baseline: dict[str, Any] | None,
 ) -> None:
-    files = _plots(out, summary, rows, naive_rows, baseline)
+    """The assistant's ``rows`` list its failures; everything else (the peers too) comes from ``summary``."""
+    files = _plots(out, summary, rows, baseline)
     run = summary["run"]
     intro = (
         f"{run['n_items']} questions from `{run['questions']}`, run {run['created']} in {run['seconds']} s. "
         f"Grounding threshold {run['grounding_threshold']}. Retrieval metrics are document-level over the "
         "passages behind each answer (unanswerable items and unknown source ids excluded); rates marked ↓ "
-        "are better lower. Citation precision averages answerable items that cite something; the naive "
-        "pipeline's citation is its top passage. Quote-verbatim is strict: an elided quote (A … B) counts as "
-        f"not verbatim; with each elided part checked separately the rate is "
+        "are better lower. Citation precision averages answerable items that cite something; a peer's "
+        "citation is the passage it answers with. Quote-verbatim is strict: an elided quote (A … B) counts "
+        f"as not verbatim; with each elided part checked separately the rate is "
         f"{_fmt(summary['overall'].get('quote_segments_verbatim_rate'))}."
+        + (
+            f" Peers: {', '.join(label for _, label in _peers(summary))}; {run['peer_note']}."
+            if run.get("peer_note")
+            else ""
+        )
+        + "".join(f" Not run: {reason}." for reason in (run.get("peers_skipped") or {}).values())
     )
     sections = _sections(summary, rows)
     md = ["# Neighbourhood Assistant evaluation", "", intro, ""]
@@ -254,7 +304,8 @@ def write_reports(
         "<h1>Neighbourhood Assistant evaluation</h1>",
         f"<p>{html.escape(intro)}</p>",
     ]
-    for title, header, body in sections[:3]:
+    head = sum(1 for title, _, _ in sections if not title.startswith(("Must-pass", "Failed")))
+    for title, header, body in sections[:head]:
         parts += [f"<h2>{html.escape(title)}</h2>", _html_table(header, body)]
     parts.append("<h2>Plots</h2>")
     for name, path in files.items():
@@ -262,7 +313,7 @@ def write_reports(
         parts.append(
             f"<figure><img alt='{name.replace('_', ' ')}' src='data:image/png;base64,{data}'></figure>"
         )
-    for title, header, body in sections[3:]:
+    for title, header, body in sections[head:]:
         parts += [f"<h2>{html.escape(title)}</h2>", _html_table(header, body)]
     parts.append("</body></html>")
     (out / "report.html").write_text("\n".join(parts), encoding="utf-8")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,13 @@ from assistant.retrieval import Query
 from assistant.types import ChatRequest
 from eval.dataset import Item, load_questions
 from eval.grounding import GroundingScorer
-from eval.naive import run_naive
+from eval.naive import NaivePipeline
+from eval.peer import CAIRN_VERSION, FOLLOWUP_NOTE, CairnPeer, Peer, run_peer
 from eval.progress import progress as _progress
 from eval.report import write_reports
 from eval.scoring import Row, clean, deltas, score_item, summarise
 
-__all__ = ["ROUTES", "document_texts", "route_item", "run_assistant", "run_eval"]
+__all__ = ["ROUTES", "build_peers", "document_texts", "route_item", "run_assistant", "run_eval"]
 
 
 # Hook for compare / action_plan items: type -> callable(assistant, item, request) returning an Answer-like
@@ -155,6 +156,23 @@ def run_assistant(
 # --------------------------------------------------------------------------- entry point
 
 
+def build_peers(
+    corpus_dir: Path, work_dir: Path, *, naive: bool, cairn: bool
+) -> tuple[list[Peer], dict[str, str]]:
+    """The peers asked (naive LangChain, cairn-assistant), each indexing ``corpus_dir`` under ``work_dir``,
+    and the ones skipped with the reason (cairn-assistant not installed)."""
+    peers: list[Peer] = []
+    skipped: dict[str, str] = {}
+    if naive:
+        peers.append(NaivePipeline(corpus_dir, work_dir / "naive-index"))
+    if cairn:
+        try:
+            peers.append(CairnPeer(corpus_dir, work_dir / "cairn"))
+        except ImportError:
+            skipped["cairn"] = f"cairn-assistant {CAIRN_VERSION} is not installed (pip install -e '.[dev]')"
+    return peers, skipped
+
+
 def run_eval(
     settings: Any,
     questions_path: str | Path,
@@ -163,34 +181,51 @@ def run_eval(
     progress: bool = True,
     naive: bool = True,
     assistant: Any = None,
+    *,
+    cairn: bool = True,
+    split: str | None = None,
+    peers: Sequence[Peer] | None = None,
+    set_info: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the evaluation and write results.jsonl, summary.json, report.md, report.html into ``out_dir``."""
+    """Run the evaluation and write results.jsonl, summary.json, report.md, report.html into ``out_dir``.
+
+    ``split`` keeps only the question file's items of that split. The peers are ``peers`` when given (built
+    once for several runs over one corpus), else the naive pipeline and cairn-assistant as ``naive`` and
+    ``cairn`` say, over ``settings.corpus_dir``; each writes ``results-<key>.jsonl`` and its summary section.
+    ``set_info`` (name, role, ...) is recorded in the summary's ``run``.
+    """
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    items = load_questions(questions_path)
+    items = load_questions(questions_path, split=split)
     scorer = GroundingScorer()
     rows = run_assistant(settings, items, scorer, progress=progress, assistant=assistant)
     assistant_s = time.perf_counter() - started
 
-    naive_rows: list[Row] = []
-    if naive:
-        naive_rows = run_naive(settings, items, scorer, work_dir=out / "naive-index", progress=progress)
+    skipped: dict[str, str] = {}
+    if peers is None:
+        peers, skipped = build_peers(Path(settings.corpus_dir), out, naive=naive, cairn=cairn)
+    peer_rows = {peer.key: run_peer(peer, items, scorer, progress=progress) for peer in peers}
 
     summary: dict[str, Any] = {
         "run": {
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "questions": str(questions_path),
+            **({"split": split} if split else {}),
+            **dict(set_info or {}),
             "n_items": len(items),
             "grounding_threshold": scorer.threshold,
             "assistant_seconds": round(assistant_s, 1),
+            "peers": {peer.key: peer.label for peer in peers},
+            **({"peers_skipped": skipped} if skipped else {}),
+            **({"peer_note": FOLLOWUP_NOTE} if peers else {}),
         },
         **summarise(rows),
         "must_pass": {r["id"]: r["passed"] for r in rows if r.get("must_pass")},
         "items_passed": {r["id"]: r["passed"] for r in rows},
     }
-    if naive_rows:
-        summary["naive"] = summarise(naive_rows)
+    for key, these in peer_rows.items():
+        summary[key] = summarise(these)
     baseline = None
     if baseline_path and Path(baseline_path).is_file():
         baseline = json.loads(Path(baseline_path).read_text(encoding="utf-8"))
@@ -200,15 +235,17 @@ def run_eval(
         }
     summary["run"]["seconds"] = round(time.perf_counter() - started, 1)
 
-    with (out / "results.jsonl").open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-    if naive_rows:
-        with (out / "results-naive.jsonl").open("w", encoding="utf-8") as fh:
-            for row in naive_rows:
-                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    _write_rows(out / "results.jsonl", rows)
+    for key, these in peer_rows.items():
+        _write_rows(out / f"results-{key}.jsonl", these)
     (out / "summary.json").write_text(
         json.dumps(clean(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    write_reports(out, summary, rows, naive_rows, baseline)
+    write_reports(out, summary, rows, baseline)
     return summary
+
+
+def _write_rows(path: Path, rows: Sequence[Row]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
