@@ -49,8 +49,8 @@ test: dev ## install everything the tests need, lint, run the test suite
 	$(MAKE) lint
 	$(PY) -m pytest -q
 
-eval: dev ## run the evaluation harness on the gold set and check the CI gate
-	$(NBHD) eval --out eval/out
+eval: dev ingest ## run every registered question set (eval/sets.yaml); overview in eval/out/overview.md
+	$(NBHD) eval --all-sets --out eval/out
 
 bench: dev ## benchmarks (numbers, not asserts)
 	$(PY) bench/bench_ingest.py

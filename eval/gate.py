@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eval.runner import HEADLINE
+from eval.scoring import HEADLINE
 
 __all__ = [
     "BASELINE",

@@ -27,7 +27,20 @@ from typing import Any
 
 import numpy as np
 
+from assistant.embeddings import make_embedder
+from assistant.text import split_sentences
 from eval.metrics import grounding_violations, term_coverage
+
+__all__ = [
+    "COVERAGE_WEIGHT",
+    "PAIRS_PATH",
+    "THRESHOLD",
+    "GroundingScorer",
+    "SentenceScore",
+    "calibrate",
+    "load_pairs",
+    "split_answer_sentences",
+]
 
 PAIRS_PATH = Path(__file__).with_name("grounding_pairs.jsonl")
 COVERAGE_WEIGHT = 0.5
@@ -41,21 +54,15 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 
 @lru_cache(maxsize=1)
 def _default_embed() -> Embed:
-    from assistant.embeddings import make_embedder
-
     embedder = make_embedder("onnx-int8")
     return embedder.embed
 
 
 def split_answer_sentences(answer: str) -> list[str]:
-    from assistant.text import split_sentences
-
     return [s.strip() for s in split_sentences(answer) if s.strip()]
 
 
 def _passage_sentences(passages: Sequence[str]) -> list[str]:
-    from assistant.text import split_sentences
-
     out: list[str] = []
     for passage in passages:
         out.extend(s.strip() for s in split_sentences(passage) if len(s.strip()) > 3)

@@ -1,10 +1,12 @@
 """The obvious alternative, evaluated side by side with the assistant (issue 6 §5).
 
 A naive LangChain RAG: ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)`` over the corpus
-text files, embedded with the same MiniLM model (sentence-transformers), stored in its own Chroma collection
-(embedded PersistentClient, embeddings passed explicitly), dense top-5, and the answer is the top passage's
-text. No conversation memory (a follow-up is asked on its own), no refusal, no verification. It is scored by
-``eval.runner.score_item`` exactly like the assistant; its "citation" is the top passage it returns.
+documents (a .txt or .md file as it is; PDF, DOCX and HTML as our loaders read them), embedded with the same
+MiniLM model (sentence-transformers), stored in its own Chroma collection (embedded PersistentClient,
+embeddings passed explicitly), dense top-5, and the answer is the top passage's text. No conversation memory
+(a follow-up is asked on its own), no refusal, no verification. It is a peer (``eval.peer.Peer``), run by
+``eval.peer.run_peer`` and scored by ``eval.scoring.score_item`` exactly like the assistant; its "citation"
+is the top passage it returns.
 """
 
 from __future__ import annotations
@@ -12,11 +14,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from eval.grounding import GroundingScorer
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.embeddings import SentenceTransformerEmbedder, make_embedder
+from eval.peer import PeerAnswer, read_corpus
+
+__all__ = ["CHUNK_OVERLAP", "CHUNK_SIZE", "RETRIEVE_K", "TOP_K", "NaivePipeline"]
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -26,28 +35,25 @@ COLLECTION = "naive_langchain"
 
 
 class NaivePipeline:
+    key = "naive"
+    label = "naive LangChain"
+
     def __init__(self, corpus_dir: Path, work_dir: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-        from assistant.embeddings import SentenceTransformerEmbedder, make_embedder
-
         embedder = make_embedder("sentence-transformers")
         assert isinstance(embedder, SentenceTransformerEmbedder)
         self.embedder = embedder
         splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)
-        self.texts: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
         ids: list[str] = []
         docs: list[str] = []
         metas: list[dict[str, str | int]] = []
-        for path in sorted(Path(corpus_dir).glob("*.txt")):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            self.texts[path.stem] = text
+        for doc in read_corpus(Path(corpus_dir)):
+            text = doc.raw or doc.text
+            self._texts[doc.doc_id] = text
             for i, piece in enumerate(splitter.split_text(text)):
-                ids.append(hashlib.sha1(f"{path.stem}:{i}".encode()).hexdigest()[:24])
+                ids.append(hashlib.sha1(f"{doc.doc_id}:{i}".encode()).hexdigest()[:24])
                 docs.append(piece)
-                metas.append({"doc_id": path.stem, "ordinal": i})
+                metas.append({"doc_id": doc.doc_id, "ordinal": i})
         if work_dir.exists():
             shutil.rmtree(work_dir)
         work_dir.mkdir(parents=True)
@@ -66,6 +72,10 @@ class NaivePipeline:
                 embeddings=vectors[start : start + 500].tolist(),
             )
         self.n_chunks = len(ids)
+
+    @property
+    def texts(self) -> Mapping[str, str]:
+        return self._texts
 
     def retrieve(self, question: str, k: int = RETRIEVE_K) -> list[dict[str, Any]]:
         vector = self.embedder.embed([question])[0].tolist()
@@ -93,13 +103,13 @@ class NaivePipeline:
             )
         return out
 
-    def answer(self, question: str) -> tuple[str, str, list[dict[str, Any]], list[dict[str, Any]], float]:
+    def answer(self, question: str) -> PeerAnswer:
         """(status, answer, citations, retrieved, latency_ms): the answer is the top passage, cited as [1]."""
         started = time.perf_counter()
         retrieved = self.retrieve(question)
         latency = (time.perf_counter() - started) * 1000
         if not retrieved:
-            return "no_answer", "", [], [], latency
+            return PeerAnswer("no_answer", "", [], [], latency)
         top = retrieved[0]
         citation = {
             "n": 1,
@@ -111,34 +121,4 @@ class NaivePipeline:
             "quote": top["text"],
             "chunk_id": top["chunk_id"],
         }
-        return "answered", top["text"], [citation], retrieved, latency
-
-
-def run_naive(
-    settings: Any,
-    items: Sequence[dict[str, Any]],
-    scorer: GroundingScorer,
-    work_dir: Path,
-    progress: bool = True,
-) -> list[dict[str, Any]]:
-    from eval.runner import _progress, score_item
-
-    pipeline = NaivePipeline(Path(settings.corpus_dir), Path(work_dir))
-    known = set(pipeline.texts)
-    rows = []
-    for item in _progress(items, "naive", progress):
-        status, text, citations, retrieved, latency = pipeline.answer(item["question"])
-        row = score_item(
-            item,
-            status=status,
-            answer=text,
-            citations=citations,
-            retrieved=retrieved[:RETRIEVE_K],
-            latency_ms=latency,
-            known_doc_ids=known,
-            doc_text=lambda d: pipeline.texts.get(d, ""),
-            chunk_text=lambda c: c.get("quote", ""),
-            scorer=scorer,
-        )
-        rows.append(row)
-    return rows
+        return PeerAnswer("answered", top["text"], [citation], retrieved, latency)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["looks_like_header", "render_table"]
+__all__ = ["is_key_value", "looks_like_header", "render_table"]
 
 _MAX_HEADER_WORDS = 8
 _YEAR = re.compile(r"^(?:19|20)\d\d(?:\s*[/-]\s*\d{2,4})?$")  # "2024", "2023/24": a column label
@@ -59,6 +59,15 @@ def render_row(header: Sequence[str], row: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
+def is_key_value(table: Sequence[Sequence[str]]) -> bool:
+    """A form laid out as a table ("From: | Roger Gough", "To: | Cabinet"): its first column labels
+    each row, so there is no header row; most rows' first cell ends with a colon."""
+    labelled = [row for row in table if row and row[0]]
+    if len(labelled) < 2 or max(len(row) for row in table) < 2:
+        return False
+    return sum(row[0].rstrip().endswith(":") for row in labelled) >= 0.6 * len(labelled)
+
+
 def render_table(rows: Sequence[Sequence[str]], header: bool | None = None) -> str:
     """Rows of cells as text. ``header``: True/False when the format says (HTML ``<th>``,
     a Markdown separator line), None to decide by ``looks_like_header``."""
@@ -69,6 +78,8 @@ def render_table(rows: Sequence[Sequence[str]], header: bool | None = None) -> s
             row.pop()
     if not table:
         return ""
+    if header is None and is_key_value(table):
+        return "\n".join(" ".join(c for c in row if c) for row in table)  # "From: Roger Gough, Leader"
     if header is None:
         header = len(table) >= 2 and looks_like_header(table[0], table[1:])
     if not header or len(table) < 2:

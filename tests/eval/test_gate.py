@@ -75,7 +75,9 @@ def eval_summary(ingested_settings: Any, tmp_path_factory: pytest.TempPathFactor
     from eval.runner import run_eval
 
     out = tmp_path_factory.mktemp("eval-out")
-    run_eval(ingested_settings, GOLD, out, baseline_path=gate.BASELINE, progress=False, naive=False)
+    run_eval(
+        ingested_settings, GOLD, out, baseline_path=gate.BASELINE, progress=False, naive=False, cairn=False
+    )
     for name in ("results.jsonl", "summary.json", "report.md", "report.html"):
         assert (out / name).is_file(), name
     data: dict[str, Any] = json.loads((out / "summary.json").read_text())
@@ -108,7 +110,9 @@ ISSUE3_BARS = [
 
 
 @pytest.mark.parametrize(("section", "metric", "bar", "higher"), ISSUE3_BARS)
-def test_issue3_bar(section: str, metric: str, bar: float, higher: bool, eval_summary: dict[str, Any]) -> None:
+def test_issue3_bar(
+    section: str, metric: str, bar: float, higher: bool, eval_summary: dict[str, Any]
+) -> None:
     scope = eval_summary["overall"] if section == "overall" else eval_summary["by_type"][section]
     value = scope[metric]
     assert value is not None, f"{section} {metric} not measured"

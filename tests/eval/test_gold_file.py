@@ -33,7 +33,7 @@ NORMALISED: dict[str, str] = {doc_id: normalise_whitespace(text) for doc_id, tex
 
 TYPES = {"factual", "unanswerable", "followup", "compare", "action_plan"}
 ID_PREFIX = {"factual": "f", "unanswerable": "u", "followup": "fu", "compare": "c", "action_plan": "p"}
-REQUIRED = {"id", "type", "question", "facts", "sources", "evidence", "must_pass", "acronym"}
+REQUIRED = {"id", "type", "question", "facts", "sources", "evidence", "must_pass", "acronym", "split"}
 OPTIONAL = {"turns", "notes"}
 MINIMUM = {"factual": 72, "unanswerable": 22, "followup": 12, "compare": 12, "action_plan": 8}
 
@@ -74,6 +74,21 @@ def test_fields_and_types() -> None:
         assert isinstance(item["sources"], list) and isinstance(item["evidence"], list), item["id"]
         if "notes" in item:
             assert isinstance(item["notes"], str) and item["notes"].strip(), item["id"]
+        assert item["split"] in ("tune", "dev"), item["id"]
+
+
+def test_split_is_about_a_third_dev_in_every_type_and_document() -> None:
+    """eval/split_gold.py assigned it: stratified by type and main source, conversations kept whole."""
+    from eval.split_gold import problems
+
+    assert problems(ITEMS) == []
+    dev = [item for item in ITEMS if item["split"] == "dev"]
+    assert 0.28 <= len(dev) / len(ITEMS) <= 0.38, len(dev)
+    strata = Counter((item["type"], (item["sources"] or ["-"])[0]) for item in ITEMS)
+    dev_strata = Counter((item["type"], (item["sources"] or ["-"])[0]) for item in dev)
+    for stratum, n in strata.items():
+        if n >= 6:  # small strata are balanced across the whole list, not each on its own
+            assert abs(dev_strata[stratum] - n / 3) <= 1.5, (stratum, dev_strata[stratum], n)
 
 
 def test_ids_unique_and_prefixed_by_type() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from eval.grounding import THRESHOLD, GroundingScorer, calibrate, load_pairs
 from eval.metrics import normalise_whitespace
-from eval.runner import aggregate, score_item
+from eval.scoring import aggregate, score_item
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSAGE = (

@@ -110,3 +110,23 @@ def test_corrupt_office_files_have_a_reason(tmp_path: Path, name: str, blob: byt
     with pytest.raises(IngestError) as err:
         load(path, MAX_BYTES)
     assert err.value.reason.startswith(start), err.value.reason
+
+
+def test_a_form_laid_out_as_a_table_reads_label_then_value() -> None:
+    """A committee report's cover ("From: | Roger Gough, Leader") has no header row: its first
+    column labels each row, so no row is prefixed with another row's cells."""
+    from ingest.tables import render_table
+
+    rows = [
+        ["From:", "Roger Gough, Leader,"],
+        ["", "Dr Anjan Ghosh, Director of Public Health"],
+        ["To:", "Cabinet, 30 January 2025"],
+        ["Decision Number:", "24/00115"],
+    ]
+    assert render_table(rows).splitlines() == [
+        "From: Roger Gough, Leader,",
+        "Dr Anjan Ghosh, Director of Public Health",
+        "To: Cabinet, 30 January 2025",
+        "Decision Number: 24/00115",
+    ]
+    assert render_table([["Ward", "Budget"], ["Aspley", "£20,000"]]) == "Ward: Aspley; Budget: £20,000"
