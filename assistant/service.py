@@ -147,29 +147,28 @@ class Assistant:
 
 
 def feature_answer(kind: str, data: dict[str, Any]) -> Answer:
-    """A comparison or plan as a chat answer: a short text with [n] markers, the citations, and
-    the matrix or plan itself (``data``) for channels that render it."""
+    """A comparison or plan as a chat answer: a short text with [n] markers (list items on their own
+    lines), the citations, and the matrix or plan itself (``data``) for channels that render it.
+    Links (a plan's Word download) are the channels' to make: nothing here is an HTTP address."""
     citations = [
         Citation(**{k: v for k, v in c.items() if k in Citation.__dataclass_fields__})
         for c in data.get("citations", [])
     ]
     if kind == "compare":
-        # only verified cell sentences, approach by approach: every name in the text is in a cited
-        # passage (the labelled matrix is in ``data``)
-        lines = []
+        # only verified cell sentences, approach by approach, one a line: every name in the text is
+        # in a cited passage (the labelled matrix, with the key differences, is in ``data``)
+        lines: list[str] = []
         for approach in data.get("approaches", []):
             for row in data.get("rows", []):
                 for cell in row["cells"]:
                     mine = cell["approach"] == approach["name"]
-                    if cell.get("stated") and mine and cell["text"] not in lines:
-                        lines.append(cell["text"])
+                    if cell.get("stated") and mine and f"- {cell['text']}" not in lines:
+                        lines.append(f"- {cell['text']}")
         text = "\n".join(lines)
     else:
         lines = [f"Draft action plan: {data.get('title', '')}"]
         for prio in data.get("priorities", []):
             lines.append(f"- {prio['title']}: " + "; ".join(a["action"] for a in prio.get("actions", [])[:2]))
-        if data.get("plan_id"):
-            lines.append(f"Download: /api/plans/{data['plan_id']}.docx")
         text = "\n".join(lines)
     return Answer(
         status=Status.ANSWERED, answer=text, citations=citations, composer=kind, kind=kind, data=data

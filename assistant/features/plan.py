@@ -286,7 +286,7 @@ def _need_query(data: PlanData, brief: str) -> str:
 
 def _named_approach(kb: KnowledgeBase, brief: str, groups: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """The one specific catalogued approach the brief names ("pilot LAC"), with its sentences."""
-    from assistant.features.compare import approach_sentences
+    from assistant.features.cells import approach_sentences
 
     cat = catalogue_for(kb)
     found = [k for k in cat.mentions(brief) if not cat.by_key[k].generic]
