@@ -381,11 +381,11 @@ def _sections(
 ) -> list[dict[str, str]]:
     data = finder.kb.domain.plan
     need = _cited_sentences(finder, _need_query(data, brief), data.need.cue_pattern, 2)
-    # the brief itself is the plan's own field (exports print it once, at the top)
-    where = f"{ward}, " if ward else ""
-    context = f"Area: {where}over {_period(horizon)} from when the plan is agreed."
-    if need:
-        context += "\n\nWhat the sources say about similar needs: " + need
+    # the brief and the plan period are the plan's own fields (exports print them once, at the top)
+    parts = [f"The plan is for {ward}, over {_period(horizon)} from when it is agreed."] if ward else []
+    no_need = "The sources describe no similar need."
+    parts.append(f"What the sources say about similar needs: {need}" if need else no_need)
+    context = "\n\n".join(parts)
     out = [{"heading": "Context and evidence of need", "text": context}]
     out.append(
         {

@@ -171,8 +171,10 @@ def to_docx(plan: Plan) -> bytes:
     doc.add_heading("Sources", level=1)
     for c in plan.citations:
         item = doc.add_paragraph()
-        item.paragraph_format.left_indent = Cm(0.9)
-        item.paragraph_format.first_line_indent = Cm(-0.9)
+        # a hanging indent with its own tab stop, wide enough for "[100]" ("[10]" ran into the title)
+        item.paragraph_format.left_indent = Cm(1.2)
+        item.paragraph_format.first_line_indent = Cm(-1.2)
+        item.paragraph_format.tab_stops.add_tab_stop(Cm(1.2))
         item.paragraph_format.space_after = Pt(4)
         item.add_run(f"[{c.n}]\t").bold = True
         item.add_run(c.title).italic = True

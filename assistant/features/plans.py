@@ -26,16 +26,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from assistant.errors import AssistantError
 from assistant.features.plan import plan_from_json
 from assistant.features.plan_export import to_docx, to_markdown
 
-__all__ = ["PLAN_ID", "LinkSigner", "PlanLink", "PlanNotFoundError", "PlanStore", "link_secret"]
+__all__ = ["PLAN_ID", "LinkSigner", "PlanLink", "PlanNotFoundError", "PlanStore", "docx_path", "link_secret"]
 
 PLAN_ID = re.compile(r"^[0-9a-f]{6,32}$")
 _GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 SECRET_FILE = "link-secret"
+
+
+def docx_path(plan_id: str, token: str) -> str:
+    """The download path of a plan with a signed token (relative: each channel adds its origin)."""
+    return f"/api/plans/{quote(plan_id, safe='')}.docx?token={quote(token, safe='')}"
 
 
 class PlanNotFoundError(AssistantError):

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.errors import AssistantError
-from assistant.features.plans import PlanNotFoundError
+from assistant.features.plans import PlanNotFoundError, docx_path
 from assistant.http.deps import (
     AssistantDep,
     CallerDep,
@@ -34,18 +33,13 @@ from assistant.http.deps import (
 )
 from assistant.http.schemas import DOCX, PLAN_ID_PATTERN, TOKEN_PATTERN, PlanIn, PlanLinkOut, error_responses
 
-__all__ = ["docx_path", "router"]
+__all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api", tags=["api"], responses=error_responses(400, 401, 413, 429, 503))
 
 PlanId = Annotated[str, PathParam(pattern=PLAN_ID_PATTERN)]
-
-
-def docx_path(plan_id: str, token: str) -> str:
-    """The download path of a plan with a signed token (relative: the channel adds its origin)."""
-    return f"/api/plans/{quote(plan_id, safe='')}.docx?token={quote(token, safe='')}"
 
 
 def _link_out(link: dict[str, Any]) -> dict[str, Any]:
