@@ -53,6 +53,7 @@ __all__ = [
     "compare_activity",
     "comparison_card",
     "help_activity",
+    "key_differences",
     "plan_activity",
     "source_url",
     "text_activity",
@@ -136,19 +137,35 @@ def answer_activity(answer: Mapping[str, Any], base_url: str) -> MessageActivity
 def compare_activity(comparison: Mapping[str, Any], base_url: str) -> MessageActivityInput:
     """A comparison: the key differences as text (their [n] markers link to the citation entities) and
     the matrix as an Adaptive Card table, one row per dimension, each cell with its [n] markers."""
-    names = [str(a.get("name")) for a in comparison.get("approaches") or [] if isinstance(a, Mapping)]
-    lines = [f"**Comparing {' and '.join(names)}**" if names else "**Comparison**"]
-    notes = [
-        str(a["note"]) for a in comparison.get("approaches") or [] if isinstance(a, Mapping) and a.get("note")
-    ]
+    approaches = [a for a in comparison.get("approaches") or [] if isinstance(a, Mapping)]
+    names = [str(a.get("name")) for a in approaches]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    lines = [f"**Comparing {listed}**" if names else "**Comparison**"]
+    notes = [str(a["note"]) for a in approaches if a.get("note")]
     if notes:
         lines += ["", *notes]
     if comparison.get("summary"):
-        lines += ["", "**Key differences**", "", str(comparison["summary"])]
+        lines += ["", "**Key differences**", *key_differences(str(comparison["summary"]))]
     lines += ["", "The table below sets them side by side, one row per dimension."]
     activity = MessageActivityInput(text=clip_text("\n".join(lines)), text_format="markdown")
     activity = add_citations(activity.add_ai_generated(), _citations(comparison), base_url)
     return activity.add_card(comparison_card(comparison, names))
+
+
+def key_differences(summary: str) -> list[str]:
+    """The compare JSON's summary ("- Dimension. A: ... · B: ...", a line each) as a heading per
+    dimension and a list item per approach."""
+    out: list[str] = []
+    for line in summary.splitlines():
+        body = line.strip().removeprefix("- ").strip()
+        if not body:
+            continue
+        label, sep, rest = body.partition(". ")
+        if not sep or len(label) > 60 or ":" in label:  # not a dimension's line: as it is
+            out += ["", body]
+            continue
+        out += ["", f"*{label}*", *(f"- {part.strip()}" for part in rest.split(" · ") if part.strip())]
+    return out
 
 
 def comparison_card(comparison: Mapping[str, Any], names: Sequence[str]) -> AdaptiveCard:
