@@ -266,3 +266,21 @@ def test_plan_period_scales_the_timescales(assistant) -> None:  # type: ignore[n
 
 def test_route_plan() -> None:
     assert route("Draft an action plan for a ward with isolated older residents").kind == "plan"
+
+
+def test_a_plan_asked_in_chat_is_a_plan_with_no_bare_download_path(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The chat answer is the plan's summary, a priority a list line; the Word download is the
+    channels' to offer as a link (signed), never a bare "Download: /api/plans/<id>.docx" line."""
+    from assistant.types import ChatRequest
+
+    answer = assistant.answer(
+        ChatRequest(message="Draft an action plan for a deprived ward with high anti-social behaviour")
+    ).to_json()
+    assert answer["kind"] == "plan" and answer["status"] == "answered"
+    plan = answer["plan"]
+    assert plan["plan_id"] and plan["priorities"]
+    text = answer["answer"]
+    assert "Download" not in text and "/api/" not in text and plan["plan_id"] not in text
+    lines = text.splitlines()
+    assert len(lines) == 1 + len(plan["priorities"])
+    assert all(line.startswith("- ") for line in lines[1:])  # one list line a priority
