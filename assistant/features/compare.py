@@ -34,6 +34,7 @@ __all__ = [
     "Comparison",
     "compare",
     "comparison_markdown",
+    "key_difference_lines",
 ]
 
 NOT_STATED = "not stated in the sources"
@@ -101,14 +102,30 @@ def comparison_markdown(data: dict[str, Any]) -> str:
     for row in data.get("rows", []):
         out.append(f"| {row['dimension']} | " + " | ".join(_md_cell(c["text"]) for c in row["cells"]) + " |")
     notes = [a["note"] for a in data.get("approaches", []) if a.get("note")]
-    out += ["", *notes, *([""] if notes else []), "**Key differences**", ""]
-    out += [data.get("summary") or NOT_STATED, "", "Sources:"]
+    out += ["", *notes, *([""] if notes else []), "**Key differences**"]
+    out += [*(key_difference_lines(data.get("summary") or "") or ["", NOT_STATED]), "", "Sources:"]
     fields = Citation.__dataclass_fields__
     out += [
         format_citation(Citation(**{k: v for k, v in c.items() if k in fields}))
         for c in data.get("citations", [])
     ]
     return "\n".join(out)
+
+
+def key_difference_lines(summary: str) -> list[str]:
+    """The compare JSON's summary ("- Dimension. A: ... · B: ...", a line each) as Markdown: the
+    dimension in italics, then a list item per approach (the CLI and Teams print these)."""
+    out: list[str] = []
+    for line in summary.splitlines():
+        body = line.strip().removeprefix("- ").strip()
+        if not body:
+            continue
+        label, sep, rest = body.partition(". ")
+        if not sep or len(label) > 60 or ":" in label:  # not a dimension's line: as it is
+            out += ["", body]
+            continue
+        out += ["", f"*{label}*", *(f"- {part.strip()}" for part in rest.split(" · ") if part.strip())]
+    return out
 
 
 def _md_cell(text: str) -> str:

@@ -36,6 +36,8 @@ from microsoft_teams.cards import (
     TextBlock,
 )
 
+from assistant.features.compare import key_difference_lines
+
 __all__ = [
     "CARD_VERSION",
     "EXAMPLES",
@@ -53,7 +55,6 @@ __all__ = [
     "compare_activity",
     "comparison_card",
     "help_activity",
-    "key_differences",
     "plan_activity",
     "source_url",
     "text_activity",
@@ -145,27 +146,11 @@ def compare_activity(comparison: Mapping[str, Any], base_url: str) -> MessageAct
     if notes:
         lines += ["", *notes]
     if comparison.get("summary"):
-        lines += ["", "**Key differences**", *key_differences(str(comparison["summary"]))]
+        lines += ["", "**Key differences**", *key_difference_lines(str(comparison["summary"]))]
     lines += ["", "The table below sets them side by side, one row per dimension."]
     activity = MessageActivityInput(text=clip_text("\n".join(lines)), text_format="markdown")
     activity = add_citations(activity.add_ai_generated(), _citations(comparison), base_url)
     return activity.add_card(comparison_card(comparison, names))
-
-
-def key_differences(summary: str) -> list[str]:
-    """The compare JSON's summary ("- Dimension. A: ... · B: ...", a line each) as a heading per
-    dimension and a list item per approach."""
-    out: list[str] = []
-    for line in summary.splitlines():
-        body = line.strip().removeprefix("- ").strip()
-        if not body:
-            continue
-        label, sep, rest = body.partition(". ")
-        if not sep or len(label) > 60 or ":" in label:  # not a dimension's line: as it is
-            out += ["", body]
-            continue
-        out += ["", f"*{label}*", *(f"- {part.strip()}" for part in rest.split(" · ") if part.strip())]
-    return out
 
 
 def comparison_card(comparison: Mapping[str, Any], names: Sequence[str]) -> AdaptiveCard:

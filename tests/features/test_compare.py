@@ -300,6 +300,22 @@ def test_key_differences_contrast_dimension_by_dimension(lac_nat_epic) -> None: 
         assert len(cited) >= 2 and set(cited) <= numbers, line
 
 
+def test_key_differences_print_as_lists(lac_nat_epic) -> None:  # type: ignore[no-untyped-def]
+    """In the CLI's Markdown (and Teams): a dimension, then one list item per approach, not one run-on line."""
+    from assistant.features.compare import comparison_markdown
+
+    md = comparison_markdown(lac_nat_epic)
+    block = md.split("**Key differences**")[1].split("Sources:")[0]
+    labels = {r["dimension"] for r in lac_nat_epic["rows"]}
+    heads = re.findall(r"^\*([^*]+)\*$", block, re.M)
+    assert heads and set(heads) <= labels
+    items = re.findall(r"^- (.+)$", block, re.M)
+    names = [a["name"] for a in lac_nat_epic["approaches"]]
+    assert len(items) == len(heads) * len(names)
+    assert all(any(item.startswith(f"{n}: ") for n in names) for item in items)
+    assert " · " not in block
+
+
 def test_councils_outside_the_catalogue_are_compared_in_chat(assistant) -> None:  # type: ignore[no-untyped-def]
     """Leeds is a catalogue place; Liverpool is only described in the 2024 landscape review."""
     from assistant.types import ChatRequest
