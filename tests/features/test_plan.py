@@ -237,10 +237,10 @@ def test_cli_plan_docx(ingested_settings, monkeypatch, tmp_path) -> None:  # typ
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:2] == b"PK"
     result = CliRunner().invoke(
-        app, ["plan", "Draft an action plan to tackle fly-tipping", "--format", "json"]
+        app, ["plan", "Draft an action plan to tackle fly-tipping", "--format", "json", "--months", "24"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["priorities"]
+    assert json.loads(result.output)["priorities"] and json.loads(result.output)["horizon_months"] == 24
 
 
 def test_plan_period_scales_the_timescales(assistant) -> None:  # type: ignore[no-untyped-def]
