@@ -475,8 +475,38 @@ def matrix_checks(page: Page, servers: Servers) -> None:
     expect(page.locator("nbhd-chat .keydiff").last).to_contain_text("Geography and targeting")
 
 
-def test_comparison_table_on_the_full_page(browser: Browser, servers: Servers) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def plan_checks(page: Page) -> tuple[Locator, str]:
+    """A plan as its sections, each action's fields; Download as Word saves a .docx (through a signed
+    link) that python-docx opens with every section. Returns the plan and the download's URL."""
+    from docx import Document
+
+    plan = page.locator("nbhd-chat section.plan").last
+    for heading in ("Context and evidence of need", "Priorities", "Priority 1:", "Action 1.1:",
+                    "Resources and budget routes", "Risks and dependencies"):
+        expect(plan).to_contain_text(heading)
+    first_action = plan.locator(".action").first
+    assert first_action.locator("dt").all_inner_texts()[:3] == ["Lead", "Partners", "Timescale"]
+    expect(first_action).to_contain_text("Success measures")
+    expect(first_action.locator("dd").last.locator("a.cite").first).to_contain_text("[")
+    assert plan.locator("ol li").count() >= 3  # the priorities, as a list
+    assert run_axe(page) == []
+    # Download as Word: a real file, every section present
+    with page.expect_download() as download:
+        plan.get_by_role("button", name="Download as Word").click()
+    saved = Path(download.value.path())
+    assert download.value.suggested_filename.endswith(".docx")
+    doc = Document(str(saved))
+    headings = {p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))}
+    for h in ("Context and evidence of need", "Priorities", "Actions", "Resources and budget routes",
+              "How residents are involved", "Risks and dependencies", "Review arrangements",
+              "Gaps in the evidence", "Sources"):
+        assert h in headings, h
+    assert "token=" in download.value.url and "/api/plans/" in download.value.url
+    return plan, download.value.url
+
+
+def test_comparison_and_plan_on_the_full_page(browser: Browser, servers: Servers) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     try:
         page.goto(servers.api + "/")
@@ -493,6 +523,15 @@ def test_comparison_table_on_the_full_page(browser: Browser, servers: Servers) -
         box = region.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
         assert run_axe(page) == []
+        # a plan on the full page: its sections, and the Word download
+        page.set_viewport_size({"width": 1280, "height": 900})
+        ask(page, PLAN)
+        wait_answer(page, 2)
+        plan, _ = plan_checks(page)
+        shot(page, "plan-page", plan)
+        page.set_viewport_size({"width": 320, "height": 640})
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+        assert run_axe(page) == []
     finally:
         context.close()
 
@@ -500,7 +539,6 @@ def test_comparison_table_on_the_full_page(browser: Browser, servers: Servers) -
 def test_comparison_and_plan_in_the_widget_under_strict_csp(browser: Browser, servers: Servers) -> None:
     """The widget on an intranet page with a strict CSP and API keys on: the matrix, then a plan whose
     Download button saves a Word file (a signed link: the download itself carries no key)."""
-    from docx import Document
 
     from assistant.http.deps import parse_api_keys
 
@@ -521,30 +559,9 @@ def test_comparison_and_plan_in_the_widget_under_strict_csp(browser: Browser, se
         shot(page, "widget-matrix", page.locator("nbhd-chat .tablewrap").last)
         ask(page, PLAN)
         wait_answer(page, 2)
-        plan = page.locator("nbhd-chat section.plan").last
-        for heading in ("Context and evidence of need", "Priorities", "Priority 1:", "Action 1.1:",
-                        "Resources and budget routes", "Risks and dependencies"):
-            expect(plan).to_contain_text(heading)
-        first_action = plan.locator(".action").first
-        assert first_action.locator("dt").all_inner_texts()[:3] == ["Lead", "Partners", "Timescale"]
-        expect(first_action).to_contain_text("Success measures")
-        expect(first_action.locator("dd").last.locator("a.cite").first).to_contain_text("[")
-        assert plan.locator("ol li").count() >= 3  # the priorities, as a list
-        assert run_axe(page) == []
-        # Download as Word: a real file, every section present
-        with page.expect_download() as download:
-            plan.get_by_role("button", name="Download as Word").click()
-        saved = Path(download.value.path())
-        assert download.value.suggested_filename.endswith(".docx")
-        doc = Document(str(saved))
-        headings = {p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))}
-        for h in ("Context and evidence of need", "Priorities", "Actions", "Resources and budget routes",
-                  "How residents are involved", "Risks and dependencies", "Review arrangements",
-                  "Gaps in the evidence", "Sources"):
-            assert h in headings, h
-        assert "token=" in download.value.url and "/api/plans/" in download.value.url
+        plan, url = plan_checks(page)
         # without the signed link, the same file needs the key
-        bare = download.value.url.split("?")[0]
+        bare = url.split("?")[0]
         assert page.request.get(bare).status == 401
         # Copy as Markdown
         plan.get_by_role("button", name="Copy as Markdown").click()
