@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     rate_limit: str = "30/minute"  # per IP and per session
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = 64_000
+    # signed "Download as Word" links: the HMAC secret (unset = one generated once and kept in the
+    # data dir) and how long a link works
+    link_secret: SecretStr | None = None
+    plan_link_ttl_s: int = Field(default=3600, ge=60, le=7 * 86400)
     database_url: str | None = None  # SQLAlchemy URL; unset = SQLite in data_dir
 
     # --- Teams

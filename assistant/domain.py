@@ -90,6 +90,7 @@ class ApproachEntry(_Strict):
     name: str = Field(min_length=2)
     aliases: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    staff: tuple[str, ...] = ()  # the roles it puts in place: a sentence naming them is about it
     generic: bool = False
     context_aliases: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()

@@ -4,8 +4,10 @@ Teams call, and that the test fakes implement (mypy checks them against it).
     assistant.answer(ChatRequest("How many NATs does Nottingham have?"))  -> Answer
     assistant.stream(request)          -> ("meta"|"status"|"delta"|"citations"|"done"|"error", data)
     assistant.compare(["LAC", "NAT"], groups)    -> the compare JSON (ARCHITECTURE.md §3)
-    assistant.plan(brief, ward, groups)          -> the plan JSON, stored for export
+    assistant.plan(brief, ward, groups, horizon_months)  -> the plan JSON, stored for export
     assistant.plan_docx(plan_id, groups)         -> Word bytes (PlanNotFoundError if not theirs)
+    assistant.plan_link(plan_id, groups)         -> {"plan_id", "token", "expires"}: a signed download
+    assistant.plan_docx_by_link(plan_id, token)  -> Word bytes for whoever holds a valid link
     assistant.sources(groups), assistant.source(doc_id, groups, chunk_id, quote)
 
 Stream events (the SSE contract): ``meta`` {conversation_id, answer_id}, ``status``
@@ -59,9 +61,13 @@ class AssistantAPI(Protocol):
         ...
 
     def plan(
-        self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)
+        self,
+        brief: str,
+        ward: str | None = None,
+        groups: tuple[str, ...] = ("public",),
+        horizon_months: int | None = None,
     ) -> dict[str, Any]:
-        """Raises AssistantError for a brief too short to plan from."""
+        """Raises AssistantError for a brief too short to plan from or a plan period not offered."""
         ...
 
     def plan_docx(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> bytes:
@@ -70,6 +76,16 @@ class AssistantAPI(Protocol):
         ...
 
     def plan_markdown(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> str: ...
+
+    def plan_link(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        """A short-lived signed token to download the plan without credentials: {"plan_id",
+        "token", "expires"} (Unix time). PlanNotFoundError when the caller may not see the plan.
+        The channel makes the URL (``/api/plans/{plan_id}.docx?token=...``)."""
+        ...
+
+    def plan_docx_by_link(self, plan_id: str, token: str) -> bytes:
+        """The plan as Word for a valid, unexpired token; PlanNotFoundError otherwise."""
+        ...
 
     def sources(self, groups: tuple[str, ...]) -> list[dict[str, Any]]: ...
 

@@ -28,7 +28,7 @@ from assistant.facade import StreamEvent
 from assistant.features.compare import compare
 from assistant.features.intents import Intent, route
 from assistant.features.plan import plan
-from assistant.features.plans import PlanStore
+from assistant.features.plans import LinkSigner, PlanStore, link_secret
 from assistant.history import History
 from assistant.knowledge import KnowledgeBase
 from assistant.privacy import redact
@@ -79,10 +79,15 @@ class Assistant:
         return compare(self.kb, self.retriever, self.verifier, list(names), tuple(groups)).to_json()
 
     def plan(
-        self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)
+        self,
+        brief: str,
+        ward: str | None = None,
+        groups: tuple[str, ...] = ("public",),
+        horizon_months: int | None = None,
     ) -> dict[str, Any]:
         """The plan JSON of ARCHITECTURE.md §3 plus ``plan_id``; stored for export."""
-        data = plan(self.kb, self.retriever, self.verifier, brief, ward, tuple(groups)).to_json()
+        drafted = plan(self.kb, self.retriever, self.verifier, brief, ward, tuple(groups), horizon_months)
+        data = drafted.to_json()
         self.plans.save(data, tuple(groups))
         return data
 
@@ -91,6 +96,13 @@ class Assistant:
 
     def plan_markdown(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> str:
         return self.plans.markdown(plan_id, groups)
+
+    def plan_link(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        link = self.plans.link(plan_id, tuple(groups))
+        return {"plan_id": link.plan_id, "token": link.token, "expires": link.expires}
+
+    def plan_docx_by_link(self, plan_id: str, token: str) -> bytes:
+        return self.plans.docx_by_link(plan_id, token)
 
     def _routed(self, request: ChatRequest) -> Answer | None:
         """A chat message asking to compare approaches or draft a plan, answered as such."""
@@ -147,29 +159,28 @@ class Assistant:
 
 
 def feature_answer(kind: str, data: dict[str, Any]) -> Answer:
-    """A comparison or plan as a chat answer: a short text with [n] markers, the citations, and
-    the matrix or plan itself (``data``) for channels that render it."""
+    """A comparison or plan as a chat answer: a short text with [n] markers (list items on their own
+    lines), the citations, and the matrix or plan itself (``data``) for channels that render it.
+    Links (a plan's Word download) are the channels' to make: nothing here is an HTTP address."""
     citations = [
         Citation(**{k: v for k, v in c.items() if k in Citation.__dataclass_fields__})
         for c in data.get("citations", [])
     ]
     if kind == "compare":
-        # only verified cell sentences, approach by approach: every name in the text is in a cited
-        # passage (the labelled matrix is in ``data``)
-        lines = []
+        # only verified cell sentences, approach by approach, one a line: every name in the text is
+        # in a cited passage (the labelled matrix, with the key differences, is in ``data``)
+        lines: list[str] = []
         for approach in data.get("approaches", []):
             for row in data.get("rows", []):
                 for cell in row["cells"]:
                     mine = cell["approach"] == approach["name"]
-                    if cell.get("stated") and mine and cell["text"] not in lines:
-                        lines.append(cell["text"])
+                    if cell.get("stated") and mine and f"- {cell['text']}" not in lines:
+                        lines.append(f"- {cell['text']}")
         text = "\n".join(lines)
     else:
         lines = [f"Draft action plan: {data.get('title', '')}"]
         for prio in data.get("priorities", []):
             lines.append(f"- {prio['title']}: " + "; ".join(a["action"] for a in prio.get("actions", [])[:2]))
-        if data.get("plan_id"):
-            lines.append(f"Download: /api/plans/{data['plan_id']}.docx")
         text = "\n".join(lines)
     return Answer(
         status=Status.ANSWERED, answer=text, citations=citations, composer=kind, kind=kind, data=data
@@ -195,5 +206,10 @@ def build_assistant(
         retriever=retriever,
         history=history,
         pipeline=pipeline,
-        plans=PlanStore(settings.data_dir),
+        plans=PlanStore(settings.data_dir, _signer(settings)),
     )
+
+
+def _signer(settings: Settings) -> LinkSigner:
+    configured = settings.link_secret.get_secret_value() if settings.link_secret is not None else None
+    return LinkSigner(lambda: link_secret(settings.data_dir, configured), settings.plan_link_ttl_s)

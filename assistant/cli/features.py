@@ -65,6 +65,9 @@ def register(app: typer.Typer) -> None:
         ward: Annotated[str | None, typer.Option("--ward", help="the ward the plan is for")] = None,
         fmt: Annotated[str, typer.Option("--format", help="md | docx | json")] = "md",
         out: Annotated[Path | None, typer.Option("--out", help="write to this file")] = None,
+        months: Annotated[
+            int | None, typer.Option("--months", help="plan period: 6, 12, 24 or 36 months (default 12)")
+        ] = None,
     ) -> None:
         """Draft a neighbourhood action plan grounded in what councils have done."""
         if fmt not in ("md", "docx", "json"):
@@ -72,7 +75,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "docx" and out is None:
             raise AssistantError("--format docx needs --out FILE")
         assistant = _assistant()
-        result = assistant.plan(brief, ward)
+        result = assistant.plan(brief, ward, horizon_months=months)
         if fmt == "json":
             text = json.dumps(result, indent=2, ensure_ascii=False)
             if out:

@@ -12,6 +12,10 @@ co-ordination" and "Local Area Coordination" are one approach.
 ``mentions(text)`` says which catalogued approaches a piece of text names. Generic
 entries (neighbourhood management, strategic locality working) give way to specific ones
 named in the same text, so "Nottingham's NATs are strategic locality working" is about NATs.
+
+``Approach.identifies(text)`` says whether a sentence says whose it is: it names the approach,
+one of its places or its staff ("Each NAT is headed up by...", "In York, ...", "The
+coordinators organised..."). A comparison cell must, or be shown with the sentence that does.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ __all__ = [
     "build_catalogue",
     "catalogue_for",
     "chunks_of",
+    "matcher",
     "normalise",
     "resolve",
 ]
@@ -67,9 +72,21 @@ def _needle(alias: str) -> str:
     return re.sub(r"s$", "", norm) if not norm.endswith("ss") else norm
 
 
-def _matcher(alias: str) -> tuple[re.Pattern[str], bool, str]:
+def matcher(alias: str) -> tuple[re.Pattern[str], bool, str]:
+    """(pattern, on raw text, a literal every match contains) for a name, acronym or phrase."""
     pat, raw = _pattern(alias)
     return pat, raw, _needle(alias)
+
+
+Matcher = tuple[re.Pattern[str], bool, str]
+
+
+def _any(pats: list[Matcher], text: str, norm: str) -> bool:
+    for p, raw, needle in pats:
+        hay = text if raw else norm
+        if needle in hay and p.search(hay):
+            return True
+    return False
 
 
 @dataclass
@@ -80,22 +97,25 @@ class Approach:
     places: list[str]
     generic: bool = False
     description: str = ""
+    staff: list[str] = field(default_factory=list)
     chunk_ids: list[str] = field(default_factory=list)  # chunks whose text or section names it
     doc_ids: list[str] = field(default_factory=list)
     context_aliases: list[str] = field(default_factory=list)
     docs: list[str] = field(default_factory=list)
+    kind: str = "catalogue"  # "catalogue", or found in the documents: "council", "programme"
     # (pattern, on raw text, a literal every match contains)
-    patterns: list[tuple[re.Pattern[str], bool, str]] = field(default_factory=list, repr=False)
-    context_patterns: list[tuple[re.Pattern[str], bool, str]] = field(default_factory=list, repr=False)
+    patterns: list[Matcher] = field(default_factory=list, repr=False)
+    context_patterns: list[Matcher] = field(default_factory=list, repr=False)
+    identity_patterns: list[Matcher] = field(default_factory=list, repr=False)  # places and staff
 
     def named_in(self, text: str, norm: str | None = None, *, context: bool = False) -> bool:
         norm = normalise(text) if norm is None else norm
-        pats = self.patterns + self.context_patterns if context else self.patterns
-        for p, raw, needle in pats:
-            hay = text if raw else norm
-            if needle in hay and p.search(hay):
-                return True
-        return False
+        return _any(self.patterns + self.context_patterns if context else self.patterns, text, norm)
+
+    def identifies(self, text: str, norm: str | None = None) -> bool:
+        """The text names this approach, one of its places or its staff."""
+        norm = normalise(text) if norm is None else norm
+        return _any(self.patterns, text, norm) or _any(self.identity_patterns, text, norm)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,15 +125,20 @@ class Approach:
             "places": self.places,
             "generic": self.generic,
             "description": self.description,
+            "staff": self.staff,
             "doc_ids": self.doc_ids,
             "chunks": len(self.chunk_ids),
         }
 
 
 class Catalogue:
-    def __init__(self, approaches: list[Approach], version: str) -> None:
+    def __init__(
+        self, approaches: list[Approach], version: str, councils: frozenset[str] = frozenset()
+    ) -> None:
         self.approaches = approaches
         self.version = version
+        # places the library writes as councils ("Liverpool City Council", "In York, ...")
+        self.councils = councils
         self.by_key = {a.key: a for a in approaches}
         self._lookup: dict[str, str] = {}
         for a in approaches:
@@ -167,6 +192,25 @@ def _lookup_key(label: str) -> str:
     return " ".join(n.split())
 
 
+# "Liverpool City Council", "Telford and Wrekin Council", "In York, ...", "in Plymouth are ..."
+_W = r"(?!(?:City|County|Borough|District|Metropolitan|Parish|Council|The)\b)[A-Z][a-z]+"
+_COUNCIL = re.compile(
+    rf"\b({_W}(?:[ -](?:and |upon |on )?{_W})*)(?:['’]s)? "
+    r"(?:City |County |Borough |District |Metropolitan Borough |Parish )?Council\b"
+    rf"|(?<![A-Za-z])[Ii]n ({_W}(?: {_W})?)(?=, | (?:has|have|is|are|was|were)\b)"
+)
+_NOT_PLACES = frozenset(
+    "The This That City County Borough District Parish Town Ward Area Local England Wales Scotland Britain "
+    "January February March April May June July August September October November December "
+    "Summer Winter Spring Autumn Addition Particular Practice Contrast Summary Total General".split()
+)
+
+
+def _place_matcher(place: str) -> Matcher:
+    """A place as a proper noun: case-sensitive on the raw text ("Derby", not "derby" in a word)."""
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(place)}(?![A-Za-z0-9])"), True, place
+
+
 def build_catalogue(snap: Snapshot, seeds: list[ApproachEntry]) -> Catalogue:
     approaches: list[Approach] = []
     for seed in seeds:
@@ -177,16 +221,20 @@ def build_catalogue(snap: Snapshot, seeds: list[ApproachEntry]) -> Catalogue:
             list(seed.places),
             seed.generic,
             seed.description,
+            staff=list(seed.staff),
             context_aliases=list(seed.context_aliases),
             docs=list(seed.docs),
         )
-        a.patterns = [_matcher(x) for x in (seed.name, *seed.aliases)]
-        a.context_patterns = [_matcher(x) for x in seed.context_aliases]
+        a.patterns = [matcher(x) for x in (seed.name, *seed.aliases)]
+        a.context_patterns = [matcher(x) for x in seed.context_aliases]
+        a.identity_patterns = [_place_matcher(x) for x in seed.places] + [matcher(x) for x in seed.staff]
         approaches.append(a)
     in_text = {a.key: False for a in approaches}
     doc_sets: dict[str, set[str]] = {a.key: set() for a in approaches}
     # each chunk's text and section normalised once (not once per approach)
+    councils: set[str] = set()
     for chunk in snap.chunks:
+        councils.update(m.group(1) or m.group(2) for m in _COUNCIL.finditer(chunk.text))
         norm = normalise(chunk.text)
         section_norm: str | None = None
         for a in approaches:
@@ -203,7 +251,7 @@ def build_catalogue(snap: Snapshot, seeds: list[ApproachEntry]) -> Catalogue:
             in_text[a.key] = in_text[a.key] or text_hit
     # verified against the index: the name really occurs in the corpus
     kept = [a for a in approaches if in_text[a.key]]
-    return Catalogue(kept, snap.version)
+    return Catalogue(kept, snap.version, frozenset(c for c in councils if c not in _NOT_PLACES))
 
 
 _CACHE: dict[tuple[str, str], Catalogue] = {}

@@ -1,11 +1,12 @@
-"""Side-by-side comparison of catalogued approaches (issue 5 §2).
+"""Side-by-side comparison of approaches, councils and programmes (issue 5 §2).
 
-One column per approach, one row per dimension a practitioner weighs. A cell holds 1-2
-verbatim sentences from passages ABOUT THAT APPROACH, each passing the citation verifier,
-or "not stated in the sources". A sentence belongs to approach A only when it names A (or
-an alias), or — naming no approach itself — follows a sentence about A in the same
-paragraph, or sits under a section heading (or in a document) about A. A sentence naming
-two specific approaches belongs to neither, so a fact can never land in the wrong column.
+One column per subject (``assistant.features.subjects``: a catalogued approach, a council or a
+named programme the documents describe, or a name they say nothing about), one row per
+dimension a practitioner weighs. A cell holds 1-2 verbatim sentences from passages about that
+subject, each passing the citation verifier and each able to stand alone in the table: it says
+whose it is, or comes with the sentence before it that does (``assistant.features.cells``).
+Otherwise the cell says "not stated in the sources". "Key differences" puts the subjects side by
+side, dimension by dimension, each claim cited.
 """
 
 from __future__ import annotations
@@ -17,35 +18,30 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.verify import Verifier
-from assistant.domain import Dimension
 from assistant.errors import AssistantError
-from assistant.features.catalogue import Approach, Catalogue, catalogue_for, chunks_of
-from assistant.features.citing import Citations, format_citation, pieces
-from assistant.knowledge import KnowledgeBase, Snapshot
+from assistant.features.catalogue import Approach
+from assistant.features.cells import Candidate, approach_sentences, candidate_sentences, judge
+from assistant.features.citing import Citations, format_citation
+from assistant.features.subjects import Subject, resolve_subjects
+from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import Retriever
-from assistant.text import is_heading, is_usable, sentence_spans, tokenize
-from assistant.types import Chunk, Citation
+from assistant.types import Citation
 
 __all__ = [
-    "MAX_PASSAGES",
-    "MAX_SENTENCES",
     "MIN_SCORE",
     "NOT_STATED",
-    "PASSAGES_PER_DIMENSION",
-    "SENTENCES_PER_DIMENSION",
     "Cell",
     "Comparison",
-    "Owned",
-    "approach_chunks",
-    "approach_sentences",
-    "candidate_sentences",
     "compare",
     "comparison_markdown",
-    "owned_sentences",
+    "key_difference_lines",
 ]
 
 NOT_STATED = "not stated in the sources"
 MIN_SCORE = 0.28  # a (dimension, sentence) pair below this fills no cell
+# the dimensions "key differences" contrasts first: where approaches differ most visibly
+CONTRAST_ORDER = ("geography", "lead", "staffing", "funding", "what", "priorities", "outcomes", "where_when")
+KEY_DIFFERENCE_ROWS = 3
 
 
 @dataclass
@@ -66,17 +62,19 @@ class Cell:
 
 @dataclass
 class Comparison:
-    approaches: list[Approach]
+    subjects: list[Subject]
     rows: list[tuple[str, list[Cell]]]
     summary: str
     citations: list[Citation]
-    unresolved: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)  # the rows' keys
+
+    @property
+    def approaches(self) -> list[Approach]:
+        return [s.approach for s in self.subjects]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "approaches": [
-                {"name": a.name, "aliases": a.aliases, "places": a.places} for a in self.approaches
-            ],
+            "approaches": [_approach_json(s) for s in self.subjects],
             "rows": [{"dimension": d, "cells": [c.to_json() for c in cells]} for d, cells in self.rows],
             "summary": self.summary,
             "citations": [c.to_json() for c in self.citations],
@@ -86,13 +84,26 @@ class Comparison:
         return comparison_markdown(self.to_json())
 
 
+def _approach_json(s: Subject) -> dict[str, Any]:
+    a = s.approach
+    out: dict[str, Any] = {"name": a.name, "aliases": a.aliases, "places": a.places}
+    # added fields (the contract's three come first): what the name turned out to be
+    out["kind"] = s.kind
+    out["asked"] = s.asked
+    if s.kind == "missing":
+        out["note"] = f"The documents say nothing about {a.name}."
+    return out
+
+
 def comparison_markdown(data: dict[str, Any]) -> str:
     """The compare JSON as a Markdown table, the key differences and the numbered sources."""
     names = [a["name"] for a in data.get("approaches", [])]
     out = ["| Dimension | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for row in data.get("rows", []):
         out.append(f"| {row['dimension']} | " + " | ".join(_md_cell(c["text"]) for c in row["cells"]) + " |")
-    out += ["", "**Key differences.** " + (data.get("summary") or NOT_STATED), "", "Sources:"]
+    notes = [a["note"] for a in data.get("approaches", []) if a.get("note")]
+    out += ["", *notes, *([""] if notes else []), "**Key differences**"]
+    out += [*(key_difference_lines(data.get("summary") or "") or ["", NOT_STATED]), "", "Sources:"]
     fields = Citation.__dataclass_fields__
     out += [
         format_citation(Citation(**{k: v for k, v in c.items() if k in fields}))
@@ -101,48 +112,24 @@ def comparison_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def key_difference_lines(summary: str) -> list[str]:
+    """The compare JSON's summary ("- Dimension. A: ... · B: ...", a line each) as Markdown: the
+    dimension in italics, then a list item per approach (the CLI and Teams print these)."""
+    out: list[str] = []
+    for line in summary.splitlines():
+        body = line.strip().removeprefix("- ").strip()
+        if not body:
+            continue
+        label, sep, rest = body.partition(". ")
+        if not sep or len(label) > 60 or ":" in label:  # not a dimension's line: as it is
+            out += ["", body]
+            continue
+        out += ["", f"*{label}*", *(f"- {part.strip()}" for part in rest.split(" · ") if part.strip())]
+    return out
+
+
 def _md_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
-
-
-@dataclass(frozen=True)
-class Owned:
-    """A sentence of a chunk with the approach it is about (None = none or several)."""
-
-    chunk: Chunk
-    text: str
-    owner: str | None
-
-
-def owned_sentences(cat: Catalogue, chunk: Chunk) -> list[Owned]:
-    section_parts = [p.strip() for p in chunk.section.split(" > ") if p.strip()]
-    section_owner = None
-    for part in reversed(section_parts):  # the nearest heading that names exactly one approach
-        found = cat.mentions(part, context=True)
-        if found:
-            section_owner = next(iter(found)) if len(found) == 1 else None
-            break
-    if section_owner is None and not any(cat.mentions(p, context=True) for p in section_parts):
-        doc_owners = [a.key for a in cat if chunk.doc_id in a.docs]
-        section_owner = doc_owners[0] if len(doc_owners) == 1 else None
-    out: list[Owned] = []
-    text = chunk.text
-    carried: str | None = None
-    line_end = -1
-    for start, end in sentence_spans(text):
-        if start > line_end:  # a new paragraph: nothing carried over
-            carried = None
-            nl = text.find("\n", start)
-            line_end = nl if nl >= 0 else len(text)
-        for piece in pieces(text[start:end]):
-            found = cat.mentions(piece)
-            if found:
-                owner = next(iter(found)) if len(found) == 1 else None
-                carried = owner
-            else:
-                owner = carried or section_owner
-            out.append(Owned(chunk, piece, owner))
-    return out
 
 
 _QVEC: dict[tuple[int, str], np.ndarray[Any, Any]] = {}
@@ -155,120 +142,36 @@ def _query_vec(kb: KnowledgeBase, text: str) -> np.ndarray[Any, Any]:
     return _QVEC[key]
 
 
-# Work per comparison is bounded, so it does not grow with the corpus: an approach named in
-# thousands of chunks (a large corpus) is read through its best-ranked passages for each
-# dimension, and only the sentences most on-topic lexically are embedded on the fly (about
-# 10 ms each on 2 cores). Sentences whose vectors the snapshot precomputed (corpora up to
-# knowledge.PRECOMPUTE_SENTENCES_UP_TO chunks) cost nothing and are all kept. The bundled
-# corpus has at most 36 passages per approach, under MAX_PASSAGES.
-MAX_PASSAGES = 48  # per approach
-PASSAGES_PER_DIMENSION = 6  # the BM25 top passages (within the approach's) for each dimension
-MAX_SENTENCES = 45  # embedded on the fly per approach
-SENTENCES_PER_DIMENSION = 5  # the lexically best candidates for each dimension
+def _foreign(subject: Approach, places: set[str] | frozenset[str]) -> re.Pattern[str] | None:
+    """Places that are not this subject's: a sentence carried over to one of them is not its."""
+    mine = [p.lower() for p in (*subject.places, subject.name, *subject.aliases)]
+    other = sorted(
+        (p for p in places if len(p) > 2 and not any(p.lower() in m or m in p.lower() for m in mine)),
+        key=len,
+        reverse=True,
+    )
+    if not other:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in other) + r")(?![\w-])")
 
 
-def approach_chunks(
-    snap: Snapshot,
-    dims: list[Dimension],
-    approach: Approach,
-    groups: tuple[str, ...],
-    queries: tuple[str, ...] | None = None,
-    limit: int = MAX_PASSAGES,
-    per_query: int = PASSAGES_PER_DIMENSION,
-) -> list[Chunk]:
-    """The passages about ``approach`` visible to ``groups``, in index order. When there are more
-    than ``limit``, only the union of the BM25 top ``per_query`` among them for each query
-    (default: one per comparison dimension, with the approach's names) is kept."""
-    chunks = chunks_of(snap, approach)
-    if approach.docs:
-        known = {c.id for c in chunks}
-        chunks += [c for c in snap.chunks if c.doc_id in approach.docs and c.id not in known]
-    chunks = [c for c in chunks if c.audience in groups]
-    if len(chunks) <= limit:
-        return chunks
-    pos = snap.positions
-    mask = np.zeros(len(snap.chunks), dtype=bool)
-    mask[[pos[c.id] for c in chunks]] = True
-    names = " ".join([approach.name, *approach.aliases])
-    keep: dict[int, float] = {}
-    for query in queries or tuple(d.query for d in dims):
-        for rank, (i, _score) in enumerate(snap.lexical(tokenize(f"{query} {names}"), per_query, mask)):
-            keep[i] = min(keep.get(i, rank), rank)
-    if len(keep) < limit:  # top up with the passages that name the approach most strongly
-        for i, _score in snap.lexical(tokenize(names), limit, mask):
-            keep.setdefault(i, per_query)
-            if len(keep) >= limit:
-                break
-    best = sorted(keep, key=lambda i: (keep[i], i))[:limit]
-    return [snap.chunks[i] for i in sorted(best)]
+def _names_re(a: Approach) -> re.Pattern[str]:
+    names = sorted({a.name, *a.aliases}, key=len, reverse=True)
+    flexible = [re.escape(n).replace(r"\-", "[- ]?").replace(r"\ ", r"[\s-]") for n in names]
+    return re.compile(r"\b(?:" + "|".join(flexible) + r")s?\b", re.I)
 
 
-def approach_sentences(
-    kb: KnowledgeBase,
-    cat: Catalogue,
-    approach: Approach,
-    groups: tuple[str, ...],
-    queries: tuple[str, ...] | None = None,
-) -> list[Owned]:
-    snap = kb.snapshot()
-    chunks = approach_chunks(snap, kb.domain.catalogue.dimensions, approach, groups, queries)
-    out = []
-    seen: set[str] = set()  # overlapping chunks repeat sentences
-    for chunk in chunks:
-        for s in owned_sentences(cat, chunk):
-            key = " ".join(s.text.split())
-            if (
-                s.owner == approach.key
-                and key not in seen
-                and is_usable(s.text)
-                and not is_heading(s.text, chunk.section)
-                and len(s.text.split()) >= 6
-            ):
-                seen.add(key)
-                out.append(s)
-    return out
+def _relevance(c: Candidate, sim: float, hits: int, dim_key: str) -> float:
+    """How much the sentence is about the dimension (a pair below MIN_SCORE fills no cell)."""
+    year = 0.12 if dim_key == "where_when" and re.search(r"\b(19|20)\d\d\b", c.owned.text) else 0.0
+    return sim + 0.04 * min(hits, 3) + year
 
 
-def candidate_sentences(
-    snap: Snapshot,
-    dims: list[Dimension],
-    sentences: list[Owned],
-    limit: int = MAX_SENTENCES,
-    per_dimension: int = SENTENCES_PER_DIMENSION,
-) -> tuple[list[Owned], list[dict[str, int]]]:
-    """The sentences worth embedding (in their order) and their cue hits per dimension.
-
-    A sentence on no dimension's cue can fill no cell, so it is dropped. When more than
-    ``limit`` would have to be embedded (vectors not precomputed in the snapshot: on a small
-    corpus only the few table or bullet pieces split out of a sentence), the union
-    of each dimension's lexically best ``per_dimension`` is kept (cue hits, then IDF-weighted
-    coverage of the dimension's query terms), so every cell keeps candidates."""
-    kept: list[Owned] = []
-    hits_of: list[dict[str, int]] = []
-    for s in sentences:
-        hits = {d.key: len(d.cue_pattern.findall(s.text)) for d in dims}
-        if any(hits.values()):
-            kept.append(s)
-            hits_of.append(hits)
-    known = snap.sentence_vectors
-    if len(kept) <= limit or sum(s.text not in known for s in kept) <= limit:
-        return kept, hits_of
-    terms = [frozenset(tokenize(s.text)) for s in kept]
-    chosen: dict[int, int] = {}
-    for d in dims:
-        weights = {t: snap.idf(t) for t in set(tokenize(d.query))}
-        total = sum(weights.values()) or 1.0
-
-        scored = [
-            (min(hits_of[i][d.key], 3) + sum(w for t, w in weights.items() if t in terms[i]) / total, i)
-            for i in range(len(kept))
-            if hits_of[i][d.key]
-        ]
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        for rank, (_score, i) in enumerate(scored[:per_dimension]):
-            chosen[i] = min(chosen.get(i, rank), rank)
-    best = sorted(sorted(chosen, key=lambda i: (chosen[i], i))[:limit])
-    return [kept[i] for i in best], [hits_of[i] for i in best]
+def _rank(c: Candidate, relevance: float) -> float:
+    """Relevance, then whose it says it is (the name itself is surest; its place or staff less; an
+    anchor sentence least) and how informative it is."""
+    whose = 0.05 if c.names_it and not c.anchored else (-0.03 if c.anchored else 0.02)
+    return relevance + whose + c.quality
 
 
 def compare(
@@ -278,48 +181,62 @@ def compare(
     names: list[str],
     groups: tuple[str, ...] = ("public",),
 ) -> Comparison:
-    cat = catalogue_for(kb)
-    approaches: list[Approach] = []
-    unresolved = []
-    for name in names:
-        a = cat.resolve(name)
-        if a is None:
-            unresolved.append(name)
-        elif a not in approaches:
-            approaches.append(a)
-    if unresolved:
-        known = ", ".join(a.name for a in cat)
-        raise AssistantError(f"unknown approach: {', '.join(unresolved)} (known: {known})")
-    if len(approaches) < 2:
+    subjects, cat = resolve_subjects(kb, list(names), groups)
+    if len(subjects) < 2:
         raise AssistantError("name at least two different approaches to compare")
+    other = [s.asked for s in subjects if s.kind == "other"]
+    if other:
+        raise AssistantError(
+            f"unknown approach: {', '.join(other)} (the documents name it, but not as an approach, "
+            "a council or a programme)"
+        )
+    if all(s.kind == "missing" for s in subjects):
+        raise AssistantError(f"unknown approach: the documents say nothing about {', '.join(names)}")
     cites = Citations(verifier)
     dims = kb.domain.catalogue.dimensions
     qvecs = {d.key: _query_vec(kb, d.query) for d in dims}
+    places = (
+        set(kb.domain.plan.places)
+        | {p for a in cat for p in a.places}
+        | cat.councils
+        | {s.approach.name for s in subjects if s.kind == "council"}
+    )
     columns: dict[str, dict[str, Cell]] = {}
-    picked_first: dict[str, dict[str, tuple[str, Chunk]]] = {}
-    for a in approaches:
-        sentences, hits_of = candidate_sentences(kb.snapshot(), dims, approach_sentences(kb, cat, a, groups))
-        columns[a.key] = {}
-        picked_first[a.key] = {}
-        sims = kb.embed_sentences([s.text for s in sentences]) if sentences else np.zeros((0, 384))
+    firsts: dict[str, dict[str, str]] = {}  # the first cited piece of each cell, for the key differences
+    snap = kb.snapshot()
+    for subject in subjects:
+        a = subject.approach
+        columns[a.key] = {d.key: Cell(a.name, NOT_STATED, [], False) for d in dims}
+        firsts[a.key] = {}
+        if subject.kind == "missing":
+            continue
+        foreign = _foreign(a, places)
+        judged = {}
+        for s in approach_sentences(kb, cat, a, groups):
+            c = judge(a, s, foreign)
+            if c is not None:
+                judged[(s.chunk.id, s.start)] = c
+        sentences, hits_of = candidate_sentences(
+            snap, dims, [c.owned for c in judged.values()], own_names=_names_re(a)
+        )
+        cands = [judged[(s.chunk.id, s.start)] for s in sentences]
+        vecs = kb.embed_sentences([s.text for s in sentences]) if sentences else np.zeros((0, 384))
         # every (dimension, sentence) pair scored; the best pairs are placed first, each sentence once
         pairs = []
         for d in dims:
-            for i, (s, vec) in enumerate(zip(sentences, sims, strict=True)):
+            for i, (c, vec) in enumerate(zip(cands, vecs, strict=True)):
                 hits = hits_of[i][d.key]
-                if not hits:
-                    continue
-                bonus = 0.08 if d.key == "where_when" and re.search(r"\b(19|20)\d\d\b", s.text) else 0.0
-                named = 0.05 if a.named_in(s.text) else 0.0  # names the approach itself: surest evidence
-                score = float(vec @ qvecs[d.key]) + 0.04 * min(hits, 3) + bonus + named
-                if score >= MIN_SCORE:
-                    pairs.append((score, d.key, i))
+                if hits:
+                    relevance = _relevance(c, float(vec @ qvecs[d.key]), hits, d.key)
+                    if relevance >= MIN_SCORE:
+                        pairs.append((_rank(c, relevance), d.key, i))
         pairs.sort(key=lambda x: (-x[0], x[1], x[2]))
         used: set[int] = set()
         best: dict[str, float] = {}
         chosen: dict[str, list[int]] = {d.key: [] for d in dims}
         for score, dkey, i in pairs:
-            if i in used or len(chosen[dkey]) >= 2 or (dkey in best and score < 0.9 * best[dkey]):
+            full = len(chosen[dkey]) >= 2 or any(cands[j].anchored for j in chosen[dkey])
+            if i in used or full or (dkey in best and (score < 0.9 * best[dkey] or cands[i].anchored)):
                 continue
             best.setdefault(dkey, score)
             used.add(i)
@@ -327,51 +244,41 @@ def compare(
         for d in dims:
             parts: list[str] = []
             nums: list[int] = []
-            for i in sorted(
-                chosen[d.key], key=lambda j: (sentences[j].chunk.doc_id, sentences[j].chunk.ordinal, j)
-            ):
-                s = sentences[i]
-                done = cites.cite(s.text, s.chunk)
-                if not done:
+            order = sorted(
+                chosen[d.key], key=lambda j: (cands[j].owned.chunk.doc_id, cands[j].owned.chunk.ordinal, j)
+            )
+            for i in order:
+                c = cands[i]
+                shown = [cites.cite(piece, c.owned.chunk) for piece in c.shown]
+                if not all(shown):
                     continue
-                parts.append(done[0])
-                nums += [n for n in done[1] if n not in nums]
-                picked_first[a.key].setdefault(d.key, (s.text, s.chunk))
-            columns[a.key][d.key] = (
-                Cell(a.name, " ".join(parts), nums, True) if parts else Cell(a.name, NOT_STATED, [], False)
-            )
-    rows = [(d.label, [columns[a.key][d.key] for a in approaches]) for d in dims]
-    summary = _summary(cites, approaches, picked_first)
-    return Comparison(approaches, rows, summary, cites.citations)
+                text = " … ".join(done[0] for done in shown if done)
+                parts.append(text)
+                nums += [n for done in shown if done for n in done[1] if n not in nums]
+                firsts[a.key].setdefault(d.key, text)
+            if parts:
+                columns[a.key][d.key] = Cell(a.name, " ".join(parts), nums, True)
+    rows = [(d.label, [columns[s.approach.key][d.key] for s in subjects]) for d in dims]
+    labels = {d.key: d.label for d in dims}
+    summary = _key_differences(subjects, firsts, labels)
+    return Comparison(subjects, rows, summary, cites.citations, [d.key for d in dims])
 
 
-def _label_in(approach: Approach, chunk: Chunk) -> str:
-    """The approach's name as the passage writes it (so the verifier finds it there), else ''."""
-    for label in [approach.name, *approach.aliases]:
-        m = re.search(re.escape(label).replace(r"\-", "[- ]?").replace(r"\ ", r"[\s-]"), chunk.text, re.I)
-        if m:
-            return m.group(0)
-    return ""
-
-
-def _summary(
-    cites: Citations, approaches: list[Approach], picked: dict[str, dict[str, tuple[str, Chunk]]]
+def _key_differences(
+    subjects: list[Subject], firsts: dict[str, dict[str, str]], labels: dict[str, str]
 ) -> str:
-    """Key differences: for targeting and leadership, each approach's own cited statement side by side."""
-    out = []
-    for dim in ("geography", "lead", "what"):
-        if sum(1 for a in approaches if dim in picked[a.key]) < 2:
-            continue
-        for a in approaches:
-            if dim not in picked[a.key]:
-                continue
-            text, chunk = picked[a.key][dim]
-            label = _label_in(a, chunk)
-            done = cites.cite(
-                text, chunk, prefix=f"{label} — " if label and label.lower() not in text.lower() else ""
-            )
-            if done:
-                out.append(done[0])
-        if out:
-            break
-    return " ".join(out)
+    """One line a dimension, the subjects side by side, each claim cited: the dimensions where most
+    subjects are stated first (geography and leadership before the rest when tied)."""
+    keys = [k for k in CONTRAST_ORDER if k in labels] + [k for k in labels if k not in CONTRAST_ORDER]
+    stated = {k: sum(1 for s in subjects if k in firsts[s.approach.key]) for k in keys}
+    ranked = sorted((k for k in keys if stated[k] >= 2), key=lambda k: (-stated[k], keys.index(k)))
+    lines = []
+    for k in ranked[:KEY_DIFFERENCE_ROWS]:
+        parts = [
+            f"{s.approach.name}: {firsts[s.approach.key][k]}"
+            if k in firsts[s.approach.key]
+            else f"{s.approach.name}: {NOT_STATED}."
+            for s in subjects
+        ]
+        lines.append(f"- {labels[k]}. " + " · ".join(parts))
+    return "\n".join(lines)

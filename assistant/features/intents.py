@@ -4,6 +4,9 @@ One ``route()`` for every channel (the facade's chat, the web page and widget, T
 
     route("Compare LAC and NATs")            -> Intent("compare", names=("LAC", "NATs"))
     route("How does EPiC differ from LAC?")  -> Intent("compare", names=("EPiC", "LAC"))
+    route("How does Southampton's approach compare with Telford and Wrekin's?")
+                                              -> Intent("compare", names=("Southampton's approach",
+                                                                          "Telford", "Wrekin's"))
     route("Draft an action plan for ...")     -> Intent("plan", brief="Draft an action plan for ...")
     route("plan neighbourhood working ...")   -> Intent("plan", brief="neighbourhood working ...")
     route("help")                             -> Intent("help")
@@ -11,7 +14,9 @@ One ``route()`` for every channel (the facade's chat, the web page and widget, T
 
 A ``compare`` intent with fewer than two names, or a ``plan`` with an empty brief, is
 incomplete: channels say how to ask (``COMPARE_USAGE``, ``PLAN_USAGE``); the facade answers
-it as an ordinary question.
+it as an ordinary question. Names are split on "and" here; names the documents write joined
+("Telford and Wrekin") are put back together when the comparison resolves them
+(``assistant.features.subjects``), which also decides whether each name is something to compare.
 """
 
 from __future__ import annotations
@@ -46,13 +51,20 @@ class Intent:
 
 _HELP = re.compile(r"^\s*/?\s*(?:help)?\s*[?!.]*\s*$", re.I)
 _COMPARE = [
-    re.compile(r"^\s*/?(?:can you |could you |please )*compare\b[:\s]*(?P<names>.*)$", re.I),
+    re.compile(r"^\s*/?(?:can you |could you |please )*(?:compare|contrast)\b[:\s]*(?P<names>.*)$", re.I),
     re.compile(
-        r"^\s*how (?:does|do|is|are)\s+(?P<a>.+?)\s+(?:differ|different)\s+(?:from|to|with)\s+(?P<b>.+)$",
+        r"^\s*how (?:does|do|is|are|did)\s+(?P<a>.+?)\s+(?:differ|different|compare|contrast)s?\s+"
+        r"(?:from|to|with|against)\s+(?P<b>.+)$",
         re.I,
     ),
-    re.compile(r"^\s*what(?:'s| is| are)? the differences? between\s+(?P<names>.+)$", re.I),
-    re.compile(r"^\s*(?P<a>[^,]+?)\s+(?:vs\.?|versus)\s+(?P<b>.+)$", re.I),
+    # "How do Leeds and Birmingham differ (in how they target wards)?"
+    re.compile(r"^\s*how (?:do|did)\s+(?P<names>.+?)\s+(?:differ|compare)\b.*$", re.I),
+    re.compile(
+        r"^\s*what(?:'s| is| are)? the (?:main |key )?(?:differences?|similarities)(?: and similarities)?"
+        r" between\s+(?P<names>.+)$",
+        re.I,
+    ),
+    re.compile(r"^\s*(?P<a>[^,]+?)\s+(?:vs\.?|versus|compared (?:with|to))\s+(?P<b>.+)$", re.I),
 ]
 # "Draft an action plan for...", "plan how to...": the whole message is the brief
 _PLAN = re.compile(

@@ -26,18 +26,34 @@ from assistant.retrieval import Query, Retriever
 from assistant.text import is_heading, is_usable, sentence_spans, tokenize
 from assistant.types import Chunk, Citation, Passage
 
-__all__ = ["Plan", "PlanAction", "Priority", "plan", "plan_from_json", "safe_text", "themes_for"]
+__all__ = [
+    "DEFAULT_HORIZON_MONTHS",
+    "HORIZONS",
+    "Plan",
+    "PlanAction",
+    "Priority",
+    "plan",
+    "plan_from_json",
+    "safe_text",
+    "scaled_timescale",
+    "themes_for",
+]
+
+DEFAULT_HORIZON_MONTHS = 12  # the templates' timescales are phases of a one-year plan
+HORIZONS = (6, 12, 24, 36)  # plan periods a brief may ask for
 
 
 @dataclass
 class PlanAction:
-    action: str
+    action: str  # the action and, after " Precedent: ", its cited precedents (the contract's field)
     lead: str
     partners: list[str]
     timescale: str
     resources: str
     measures: list[str]
     citations: list[int] = field(default_factory=list)
+    title: str = ""  # the action alone
+    precedent: str = ""  # the cited precedents alone (verbatim sentences with [n] markers)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +64,8 @@ class PlanAction:
             "resources": self.resources,
             "measures": self.measures,
             "citations": self.citations,
+            "title": self.title or self.action.split(" Precedent: ")[0],
+            "precedent": self.precedent,
         }
 
 
@@ -71,6 +89,7 @@ class Plan:
     citations: list[Citation]
     ward: str | None = None
     plan_id: str = ""
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,7 +101,38 @@ class Plan:
             "citations": [c.to_json() for c in self.citations],
             "plan_id": self.plan_id,
             "ward": self.ward,
+            "horizon_months": self.horizon_months,
         }
+
+
+def scaled_timescale(timescale: str, horizon_months: int) -> str:
+    """A template phase ("3–6 months" of a one-year plan) for a plan of ``horizon_months``:
+    "6–12 weeks" of a six-month plan, "6–12 months" of a two-year plan."""
+    m = re.fullmatch(r"(\d+)\s*[–-]\s*(\d+) months", timescale.strip())
+    if m is None or horizon_months == DEFAULT_HORIZON_MONTHS:
+        return timescale
+    start, end = (int(x) * horizon_months / DEFAULT_HORIZON_MONTHS for x in m.groups())
+    if start.is_integer() and end.is_integer() and end >= 3:
+        return f"{int(start)}–{int(end)} months"
+    return f"{round(start * 52 / 12)}–{round(end * 52 / 12)} weeks"
+
+
+def _action(tmpl: Any, shown: list[str], nums: list[int], evidence: str, horizon: int) -> PlanAction:
+    """A template action with its cited precedents; our own words lose any name or number the
+    precedents do not hold (``safe_text``)."""
+    title = safe_text(tmpl.action, evidence) + "."
+    precedent = " ".join(shown)
+    return PlanAction(
+        action=title + ((" Precedent: " + precedent) if precedent else ""),
+        lead=safe_text(tmpl.lead, evidence),
+        partners=[safe_text(p, evidence) for p in tmpl.partners],
+        timescale=scaled_timescale(tmpl.timescale, horizon),
+        resources=safe_text(tmpl.resources, evidence),
+        measures=[safe_text(m, evidence) for m in tmpl.measures],
+        citations=nums,
+        title=title,
+        precedent=precedent,
+    )
 
 
 def themes_for(brief: str, data: PlanData) -> list[Theme]:
@@ -217,10 +267,15 @@ def plan(
     brief: str,
     ward: str | None = None,
     groups: tuple[str, ...] = ("public",),
+    horizon_months: int | None = None,
 ) -> Plan:
     brief = " ".join(brief.split())
+    ward = " ".join(ward.split()) if ward and ward.strip() else None
+    horizon = horizon_months or DEFAULT_HORIZON_MONTHS
     if len(brief) < 8:
         raise AssistantError("describe the plan you need in a sentence or two (the brief is too short)")
+    if horizon not in HORIZONS:
+        raise AssistantError(f"the plan period must be one of {', '.join(map(str, HORIZONS))} months")
     cites = Citations(verifier)
     finder = _Precedents(kb, retriever, cites, groups)
     priorities: list[Priority] = []
@@ -236,7 +291,7 @@ def plan(
     if named is not None:
         approach, owned = named
         themes = themes[:5]
-        priorities.append(_approach_priority(cites, approach, owned, finder))
+        priorities.append(_approach_priority(cites, approach, owned, finder, horizon))
     for theme in themes:
         found = finder.find(f"{theme.query} {brief}", theme.cue_pattern, n=len(theme.actions) + 1)
         actions: list[PlanAction] = []
@@ -253,31 +308,17 @@ def plan(
                     shown_parts.append(done[0])
                     nums += [n for n in done[1] if n not in nums]
                     evidence += " " + chunk.text
-            action_text = safe_text(tmpl.action, evidence) + "."
-            if shown_parts:
-                action_text += " Precedent: " + " ".join(shown_parts)
-            actions.append(
-                PlanAction(
-                    action=action_text,
-                    lead=safe_text(tmpl.lead, evidence),
-                    partners=[safe_text(p, evidence) for p in tmpl.partners],
-                    timescale=tmpl.timescale,
-                    resources=safe_text(tmpl.resources, evidence),
-                    measures=[safe_text(m, evidence) for m in tmpl.measures],
-                    citations=nums,
-                )
-            )
+            actions.append(_action(tmpl, shown_parts, nums, evidence, horizon))
         if not any(a.citations for a in actions):
             gaps.append(
                 f"{theme.title}: the sources hold no precedent from a named council for this priority; "
                 "the actions proposed are not based on a documented example."
             )
         priorities.append(Priority(theme.title, actions, theme.key))
-    sections = _sections(finder, cites, brief, ward, priorities)
+    sections = _sections(finder, cites, brief, ward, priorities, horizon)
     title = f"Neighbourhood action plan: {ward}" if ward else "Neighbourhood action plan"
-    return Plan(
-        title, brief, priorities, sections, gaps, cites.citations, ward=ward, plan_id=uuid.uuid4().hex[:12]
-    )
+    plan_id = uuid.uuid4().hex[:12]
+    return Plan(title, brief, priorities, sections, gaps, cites.citations, ward, plan_id, horizon)
 
 
 def _need_query(data: PlanData, brief: str) -> str:
@@ -286,7 +327,7 @@ def _need_query(data: PlanData, brief: str) -> str:
 
 def _named_approach(kb: KnowledgeBase, brief: str, groups: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """The one specific catalogued approach the brief names ("pilot LAC"), with its sentences."""
-    from assistant.features.compare import approach_sentences
+    from assistant.features.cells import approach_sentences
 
     cat = catalogue_for(kb)
     found = [k for k in cat.mentions(brief) if not cat.by_key[k].generic]
@@ -296,7 +337,9 @@ def _named_approach(kb: KnowledgeBase, brief: str, groups: tuple[str, ...]):  # 
     return approach, approach_sentences(kb, cat, approach, groups)
 
 
-def _approach_priority(cites: Citations, approach: Any, owned: list[Any], finder: _Precedents) -> Priority:
+def _approach_priority(
+    cites: Citations, approach: Any, owned: list[Any], finder: _Precedents, horizon: int
+) -> Priority:
     """Priority one when the brief names an approach: set it up as the places that did it did."""
     setup = finder.kb.domain.plan.setup_pattern
     picks = [s for s in owned if setup.search(s.text) and " ".join(s.text.split()) not in finder.used]
@@ -311,18 +354,7 @@ def _approach_priority(cites: Citations, approach: Any, owned: list[Any], finder
                 shown.append(done[0])
                 nums += [n for n in done[1] if n not in nums]
                 evidence += " " + s.chunk.text
-        text = safe_text(tmpl.action, evidence) + "." + ((" Precedent: " + " ".join(shown)) if shown else "")
-        actions.append(
-            PlanAction(
-                text,
-                safe_text(tmpl.lead, evidence),
-                [safe_text(p, evidence) for p in tmpl.partners],
-                tmpl.timescale,
-                safe_text(tmpl.resources, evidence),
-                [safe_text(m, evidence) for m in tmpl.measures],
-                nums,
-            )
-        )
+        actions.append(_action(tmpl, shown, nums, evidence, horizon))
     return Priority(f"Set up {approach.name}", actions, approach.key)
 
 
@@ -335,15 +367,25 @@ def _cited_sentences(finder: _Precedents, query: str, cue: re.Pattern[str], n: i
     return " ".join(parts)
 
 
+def _period(horizon: int) -> str:
+    return f"{horizon // 12} year{'s' if horizon > 12 else ''}" if horizon % 12 == 0 else f"{horizon} months"
+
+
 def _sections(
-    finder: _Precedents, cites: Citations, brief: str, ward: str | None, priorities: list[Priority]
+    finder: _Precedents,
+    cites: Citations,
+    brief: str,
+    ward: str | None,
+    priorities: list[Priority],
+    horizon: int = DEFAULT_HORIZON_MONTHS,
 ) -> list[dict[str, str]]:
-    where = f" for {ward}" if ward else ""
     data = finder.kb.domain.plan
     need = _cited_sentences(finder, _need_query(data, brief), data.need.cue_pattern, 2)
-    context = f"Brief{where}: {brief}"
-    if need:
-        context += "\n\nWhat the sources say about similar needs: " + need
+    # the brief and the plan period are the plan's own fields (exports print them once, at the top)
+    parts = [f"The plan is for {ward}, over {_period(horizon)} from when it is agreed."] if ward else []
+    no_need = "The sources describe no similar need."
+    parts.append(f"What the sources say about similar needs: {need}" if need else no_need)
+    context = "\n\n".join(parts)
     out = [{"heading": "Context and evidence of need", "text": context}]
     out.append(
         {
@@ -356,7 +398,8 @@ def _sections(
     out.append(
         {
             "heading": "Resources and budget routes",
-            "text": "; ".join(resources) + "." + (("\n\nPrecedents: " + budget) if budget else ""),
+            "text": "\n".join(f"- {r}" for r in resources)
+            + (("\n\nPrecedents: " + budget) if budget else ""),
         }
     )
     for section in data.sections.values():
@@ -386,6 +429,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
                         a.get("resources", ""),
                         list(a["measures"]),
                         list(a["citations"]),
+                        a.get("title") or a["action"].split(" Precedent: ")[0],
+                        a.get("precedent")
+                        or (a["action"].split(" Precedent: ", 1)[1] if " Precedent: " in a["action"] else ""),
                     )
                     for a in p["actions"]
                 ],
@@ -397,4 +443,5 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         citations=[Citation(**{k: v for k, v in c.items() if k in fields}) for c in data["citations"]],
         ward=data.get("ward"),
         plan_id=data.get("plan_id", ""),
+        horizon_months=int(data.get("horizon_months") or DEFAULT_HORIZON_MONTHS),
     )

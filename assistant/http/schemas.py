@@ -15,6 +15,7 @@ __all__ = [
     "ID_PATTERN",
     "MAX_QUOTE_CHARS",
     "PLAN_ID_PATTERN",
+    "TOKEN_PATTERN",
     "AnswerOut",
     "ChatIn",
     "CitationOut",
@@ -26,6 +27,7 @@ __all__ = [
     "HealthOut",
     "PassageOut",
     "PlanIn",
+    "PlanLinkOut",
     "ReadyOut",
     "SourceDetailOut",
     "SourceOut",
@@ -35,6 +37,8 @@ __all__ = [
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
 PLAN_ID_PATTERN = r"^[0-9a-f]{6,32}$"
+# a signed download link's token: "<expires>.<audiences>.<signature>" (assistant/features/plans.py)
+TOKEN_PATTERN = r"^[0-9]{1,12}\.[A-Za-z0-9_-]{1,400}\.[A-Za-z0-9_-]{20,100}$"
 MAX_REASON_CHARS = 500
 MAX_QUOTE_CHARS = 1000
 # The schema's ceiling (under the 64 KB body limit); the configured limit, NBHD_MAX_MESSAGE_CHARS
@@ -71,7 +75,10 @@ class CompareIn(BaseModel):
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     brief: str = Field(min_length=8, max_length=MAX_TEXT_CHARS)
-    ward: str | None = Field(None, max_length=100)
+    ward: str | None = Field(None, max_length=100, description="the area the plan is for")
+    horizon_months: Literal[6, 12, 24, 36] | None = Field(
+        None, description="the plan period in months (default 12): action timescales are phases of it"
+    )
 
 
 class FeedbackIn(BaseModel):
@@ -117,6 +124,11 @@ class AnswerOut(BaseModel):
     fallback: str = ""
     related: list[CitationOut] = []
     kind: Literal["answer", "compare", "plan"] = "answer"
+
+
+class PlanLinkOut(BaseModel):
+    docx_url: str = Field(description="path of the Word download with a signed token (no API key needed)")
+    expires: str = Field(description="when the link stops working (ISO 8601, UTC)")
 
 
 class SourceOut(BaseModel):

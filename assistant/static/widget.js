@@ -11,6 +11,12 @@
  * Design rules: open shadow DOM; styles are constructable stylesheets (works under a
  * strict host CSP without 'unsafe-inline'); everything from the network is rendered
  * with text nodes only (no HTML parsing of data); answers stream over fetch + ReadableStream (SSE);
+ * lines of an answer that are list items ("- item", "1. item") render as lists; sources are
+ * grouped by document (one card each, listing its quoted passages with pages); a citation [n]
+ * opens its passage's preview in that card (the passage in its document, the quote marked,
+ * from GET /api/sources/{doc_id}?chunk=...&quote=...); a comparison renders as a table (one row per dimension) and an
+ * action plan as its sections, with "Download as Word" (a short-lived signed link from
+ * POST /api/plans/{id}/link), "Copy as Markdown" and a form to change the brief and redraft;
  * conversation id and transcript live in sessionStorage; WCAG 2.2 AA: real buttons,
  * labelled controls, Escape closes and returns focus, no focus traps, one role=status
  * announcement per finished answer, visible focus, 24px targets, reflow at 320px.
@@ -42,6 +48,7 @@
   var TITLE = "Neighbourhood Assistant";
   var STORE_VERSION = "v1";
   var MAX_STORED = 60;
+  var PASSAGES_SHOWN = 3; // per source card; the rest behind "Show N more passages"
   var SVG_NS = "http://www.w3.org/2000/svg";
   var ICONS = {
     up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
@@ -90,7 +97,7 @@
     "font-size:.9rem;}",
     ".messages{list-style:none;margin:0;padding:12px;flex:1 1 auto;min-height:120px;overflow-y:auto;}",
     ".intro{color:#374151;margin:0 0 8px;}",
-    ".msg{margin:0 0 12px;padding:8px 10px;border-radius:8px;overflow-wrap:anywhere;}",
+    ".msg{position:relative;margin:0 0 12px;padding:8px 10px;border-radius:8px;overflow-wrap:anywhere;}",
     ".msg p{margin:0 0 6px;}",
     ".msg p:last-child{margin-bottom:0;}",
     ".me{background:#e8eefc;margin-left:15%;}",
@@ -103,10 +110,6 @@
     ".srcs h3{font-size:.9rem;margin:0 0 4px;}",
     ".srcs ol{margin:0;padding:0;list-style:none;}",
     ".srcs li{margin:0 0 4px;}",
-    ".source{display:block;width:100%;text-align:left;min-height:32px;padding:4px 8px;background:#fff;",
-    "border:1px solid #6b7280;border-radius:6px;color:#1a1a1a;}",
-    ".source:hover{background:#eef2ff;}",
-    ".source.hl{border-color:var(--nb-accent);box-shadow:0 0 0 2px var(--nb-accent);}",
     ".stale{font-size:.8rem;color:#7c2d12;}",
     ".preview{margin:4px 0 8px;padding:8px;background:#fff;border-left:4px solid var(--nb-accent);",
     "font-size:.92rem;}",
@@ -127,6 +130,55 @@
     "border:1px solid #6b7280;border-radius:6px;background:#fff;}",
     ".row{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-top:6px;}",
     ".hint{flex:1 1 140px;margin:0;font-size:.8rem;color:#374151;}",
+    /* lists in answers, grouped sources */
+    ".answer ul,.answer ol,.plan ul,.plan ol{margin:0 0 6px;padding-left:1.4rem;}",
+    ".answer li,.plan li{margin:0 0 2px;}",
+    ".docs{margin:0;padding:0;list-style:none;}",
+    ".doc{margin:0 0 6px;padding:6px 8px;background:#fff;border:1px solid #6b7280;border-radius:6px;}",
+    ".doc-title{display:block;font-weight:600;}",
+    ".doc ul{margin:4px 0 0;padding:0;list-style:none;}",
+    ".doc li{margin:0 0 4px;}",
+    ".passage{display:block;width:100%;text-align:left;min-height:32px;padding:4px 6px;background:#fff;",
+    "border:1px solid #9ca3af;border-radius:6px;color:#1a1a1a;}",
+    ".passage:hover{background:#eef2ff;}",
+    ".passage.hl{border-color:var(--nb-accent);box-shadow:0 0 0 2px var(--nb-accent);}",
+    ".doc summary{cursor:pointer;min-height:24px;color:var(--nb-accent);text-decoration:underline;}",
+    ".keydiff ul{list-style:disc;padding-left:1.2rem;margin:2px 0 0;}",
+    ".qt{color:#1a1a1a;}",
+    /* comparison table */
+    ".cmp h3,.plan h3{font-size:1rem;margin:0 0 6px;}",
+    ".cmp h4,.plan h4{font-size:.95rem;margin:10px 0 4px;}",
+    ".plan h5{font-size:.92rem;margin:0 0 4px;}",
+    ".keydiff{margin:0 0 8px;padding-left:1.2rem;}",
+    ".keydiff li{margin:0 0 6px;}",
+    ".tablewrap{position:relative;overflow-x:auto;max-width:100%;margin:4px 0 8px;border:1px solid #6b7280;",
+    "border-radius:6px;background:#fff;}",
+    ".matrix{border-collapse:collapse;font-size:.88rem;line-height:1.4;min-width:100%;}",
+    ".matrix caption{text-align:left;font-weight:600;padding:6px 8px;}",
+    ".matrix th,.matrix td{border-top:1px solid #d1d5db;padding:6px 8px;text-align:left;vertical-align:top;}",
+    ".matrix thead th{background:#eef2ff;min-width:11rem;}",
+    ".matrix thead th:first-child{min-width:7rem;}",
+    ".matrix tbody th{background:#f8fafc;font-weight:600;min-width:7rem;}",
+    /* the dimension column stays in view while the table scrolls sideways */
+    ".matrix tbody th,.matrix thead th:first-child{position:sticky;left:0;z-index:1;box-shadow:1px 0 0 #d1d5db;}",
+    ".matrix td{min-width:11rem;}",
+    ".ns{color:#4b5563;font-style:italic;}",
+    ".note{font-size:.85rem;color:#374151;margin:0 0 6px;}",
+    /* action plan */
+    ".plan .meta-line{margin:0 0 4px;}",
+    ".toolbar{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0;}",
+    ".action{margin:0 0 10px;padding:8px;background:#fff;border:1px solid #6b7280;border-radius:6px;}",
+    ".fields{display:grid;grid-template-columns:minmax(6.5rem,max-content) 1fr;gap:2px 10px;margin:0;}",
+    ".fields dt{font-weight:600;}",
+    ".fields dd{margin:0;}",
+    ".rebrief{display:grid;gap:6px;margin:0 0 8px;padding:8px;background:#fff;border:1px solid #6b7280;",
+    "border-radius:6px;}",
+    ".rebrief label{font-weight:600;font-size:.9rem;}",
+    ".rebrief input,.rebrief textarea,.rebrief select{width:100%;min-height:32px;padding:4px 8px;",
+    "border:1px solid #6b7280;border-radius:6px;background:#fff;}",
+    "@media (max-width:480px){.fields{grid-template-columns:1fr;}.fields dd{margin-bottom:4px;}}",
+    /* a comparison or a plan in the conversation: the panel widens (tables and plans need the room) */
+    ":host([data-wide]) .panel{width:min(760px,calc(100vw - 32px));}",
     /* page mode: the whole page is the chat */
     ":host([data-mode=page]) .launcher{display:none;}",
     ":host([data-mode=page]) .panel{position:static;width:auto;max-width:52rem;height:100vh;height:100dvh;",
@@ -200,6 +252,46 @@
     if (c.year) parts.push(String(c.year));
     if (c.page) parts.push("p. " + c.page);
     return parts.join(", ");
+  }
+
+  function period(months) {
+    months = months || 12;
+    if (months % 12 === 0) return months / 12 + (months === 12 ? " year" : " years");
+    return months + " months";
+  }
+
+  /* A plan as Markdown (the same layout as the Word document). */
+  function planMarkdown(plan) {
+    var out = ["# " + (plan.title || "Action plan"), "", "**Brief:** " + (plan.brief || ""), ""];
+    if (plan.ward) out.push("**Area:** " + plan.ward, "");
+    out.push("**Plan period:** " + period(plan.horizon_months), "");
+    var sections = plan.sections || [];
+    var section = function (sec) { out.push("## " + sec.heading, "", String(sec.text || "").trim(), ""); };
+    sections.slice(0, 2).forEach(section);
+    out.push("## Actions", "");
+    (plan.priorities || []).forEach(function (p, i) {
+      out.push("### Priority " + (i + 1) + ": " + p.title, "");
+      (p.actions || []).forEach(function (a, j) {
+        out.push("#### Action " + (i + 1) + "." + (j + 1) + ": " + (a.title || String(a.action || "").split(" Precedent: ")[0]), "");
+        out.push("- **Lead:** " + (a.lead || ""));
+        out.push("- **Partners:** " + (a.partners || []).join(", "));
+        out.push("- **Timescale:** " + (a.timescale || ""));
+        if (a.resources) out.push("- **Resources:** " + a.resources);
+        out.push("- **Success measures:** " + (a.measures || []).join("; "));
+        out.push("- **Precedent:** " + (a.precedent || "None in the sources."), "");
+      });
+    });
+    sections.slice(2).forEach(section);
+    if (plan.gaps && plan.gaps.length) {
+      out.push("## Gaps in the evidence", "");
+      plan.gaps.forEach(function (g) { out.push("- " + g); });
+      out.push("");
+    }
+    out.push("## Sources", "");
+    (plan.citations || []).forEach(function (c) {
+      out.push(c.n + ". " + citeLabel(c) + " — “" + (c.quote || "") + "”");
+    });
+    return out.join("\n") + "\n";
   }
 
   /* Server-sent events from a fetch body: yields {event, data}. */
@@ -432,6 +524,7 @@
       this.conversationId = null;
       while (this.list.firstChild) this.list.removeChild(this.list.firstChild);
       this.list.appendChild(this.intro);
+      this.removeAttribute("data-wide");
       this.save();
       this.announce("New conversation started.");
       this.input.focus();
@@ -452,6 +545,7 @@
         role: "bot", question: question, el: li, text: "", data: null, final: false,
         body: h("div", { class: "answer" }), state: h("p", { class: "state" }), extra: h("div")
       };
+      li.nbhdMsg = msg; // a [n] link finds its message's source cards through this
       li.appendChild(h("span", { class: "who", text: "Assistant" }));
       li.appendChild(msg.state);
       li.appendChild(msg.body);
@@ -461,59 +555,124 @@
       return msg;
     }
 
+    /* Text with [n] markers as nodes: each known marker a link to its source. */
+    inline(parent, text, byN) {
+      var re = /\[(\d{1,3})\]/g;
+      var last = 0;
+      var m;
+      text = String(text);
+      while ((m = re.exec(text)) !== null) {
+        if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+        var c = byN[Number(m[1])];
+        parent.appendChild(c ? this.citeLink(c) : document.createTextNode(m[0]));
+        last = m.index + m[0].length;
+      }
+      if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+      return parent;
+    }
+
+    /* Lines of text as paragraphs, and runs of list lines ("- a", "• b", "1. c") as lists. */
+    blocks(parent, text, byN) {
+      var list = null;
+      var kind = "";
+      String(text).split(/\n/).forEach((raw) => {
+        var line = raw.trim();
+        if (!line) { list = null; return; }
+        var bullet = /^(?:[-•*▪●])\s+(.*)$/.exec(line);
+        var number = /^(\d{1,3})[.)]\s+(.*)$/.exec(line);
+        if (bullet || number) {
+          var want = bullet ? "ul" : "ol";
+          if (!list || kind !== want) {
+            list = h(want);
+            kind = want;
+            if (number && number[1] !== "1") list.setAttribute("start", number[1]);
+            parent.appendChild(list);
+          }
+          list.appendChild(this.inline(h("li"), bullet ? bullet[1] : number[2], byN));
+        } else {
+          list = null;
+          parent.appendChild(this.inline(h("p"), line, byN));
+        }
+      });
+      return parent;
+    }
+
     renderText(msg, text, citations) {
       var byN = {};
       (citations || []).forEach(function (c) { byN[c.n] = c; });
       var body = msg.body;
       while (body.firstChild) body.removeChild(body.firstChild);
-      var paragraphs = String(text).split(/\n\s*\n|\n/).filter(function (p) { return p.trim(); });
-      paragraphs.forEach((para) => {
-        var p = h("p");
-        var re = /\[(\d{1,3})\]/g;
-        var last = 0;
-        var m;
-        while ((m = re.exec(para)) !== null) {
-          if (m.index > last) p.appendChild(document.createTextNode(para.slice(last, m.index)));
-          var c = byN[Number(m[1])];
-          if (c) p.appendChild(this.citeLink(msg, c));
-          else p.appendChild(document.createTextNode(m[0]));
-          last = m.index + m[0].length;
-        }
-        if (last < para.length) p.appendChild(document.createTextNode(para.slice(last)));
-        body.appendChild(p);
-      });
+      this.blocks(body, text, byN);
     }
 
-    citeLink(msg, c) {
+    /* [n]: a link to its passage in the message's source cards; it opens the passage's preview. */
+    citeLink(c) {
       var a = h("a", { href: "#", class: "cite" }, [
         "[" + c.n + "]", h("span", { class: "sr-only", text: " source: " + (c.title || c.doc_id) })
       ]);
       a.addEventListener("click", (e) => {
         e.preventDefault();
-        var target = msg.sourceButtons && msg.sourceButtons[c.n];
+        var li = a.closest(".msg");
+        var msg = li && li.nbhdMsg;
+        var target = msg && msg.sourceButtons && msg.sourceButtons[c.n];
         if (!target) return;
         Object.keys(msg.sourceButtons).forEach(function (k) { msg.sourceButtons[k].classList.remove("hl"); });
+        var folded = target.closest("details");
+        if (folded) folded.open = true;
         target.classList.add("hl");
+        if (target.getAttribute("aria-expanded") !== "true") target.click();
         target.focus();
       });
       return a;
     }
 
+    /* One card per document, listing its quoted passages (with pages); each passage is a button that
+       opens a preview of the passage in its document (GET /api/sources/{doc_id}?chunk=&quote=). */
     renderSources(msg, citations, heading) {
       msg.sourceButtons = {};
       if (!citations || !citations.length) return null;
+      var order = [];
+      var byDoc = {};
+      citations.forEach(function (c) {
+        if (!byDoc[c.doc_id]) { byDoc[c.doc_id] = []; order.push(c.doc_id); }
+        byDoc[c.doc_id].push(c);
+      });
       var hid = uid("srch");
-      var ol = h("ol", { "aria-labelledby": hid });
-      citations.forEach((c) => {
-        var pid = uid("pv");
-        var button = h("button", {
-          type: "button", class: "source", "aria-expanded": "false", "aria-controls": pid
-        }, ["[" + c.n + "] " + citeLabel(c)]);
-        if (c.stale) button.appendChild(h("span", { class: "stale", text: " (older evidence)" }));
-        var preview = h("div", { class: "preview", id: pid, hidden: true });
-        button.addEventListener("click", () => this.togglePreview(button, preview, c));
-        msg.sourceButtons[c.n] = button;
-        ol.appendChild(h("li", null, [button, preview]));
+      var ol = h("ol", { class: "docs", "aria-labelledby": hid });
+      order.forEach((docId) => {
+        var cs = byDoc[docId];
+        var first = cs[0];
+        var meta = [first.year ? String(first.year) : "n.d."];
+        meta.push(cs.length === 1 ? "1 passage" : cs.length + " passages");
+        var passages = h("ul");
+        var more = null;
+        cs.forEach((c, i) => {
+          var quote = String(c.quote || "");
+          if (quote.length > 200) quote = quote.slice(0, 200).replace(/\s\S*$/, "") + "…";
+          var pid = uid("pv");
+          var button = h("button", { type: "button", class: "passage", "aria-expanded": "false", "aria-controls": pid }, [
+            h("strong", { text: "[" + c.n + "]" + (c.page ? " p. " + c.page : "") }), " ",
+            h("span", { class: "qt", text: "“" + quote + "”" })
+          ]);
+          if (c.stale) button.appendChild(h("span", { class: "stale", text: " (older evidence)" }));
+          if (c.ocr) button.appendChild(h("span", { class: "stale", text: " (text read by OCR)" }));
+          var preview = h("div", { class: "preview", id: pid, hidden: true });
+          button.addEventListener("click", () => this.togglePreview(button, preview, c));
+          msg.sourceButtons[c.n] = button;
+          if (i === PASSAGES_SHOWN && cs.length > PASSAGES_SHOWN + 1) more = h("ul");
+          (more || passages).appendChild(h("li", null, [button, preview]));
+        });
+        if (more) {
+          var rest = cs.length - PASSAGES_SHOWN;
+          passages.appendChild(h("li", null, [h("details", null, [
+            h("summary", { text: "Show " + rest + " more passages from this document" }), more
+          ])]));
+        }
+        ol.appendChild(h("li", { class: "doc" }, [
+          h("span", { class: "doc-title", text: first.title || docId }),
+          h("span", { class: "meta", text: meta.join(" · ") }),
+          passages
+        ]));
       });
       return h("div", { class: "srcs" }, [h("h3", { id: hid, text: heading }), ol]);
     }
@@ -540,12 +699,9 @@
       while (preview.firstChild) preview.removeChild(preview.firstChild);
       var d = doc || {};
       var passage = d.passage || null;
-      preview.appendChild(h("p", null, [h("strong", { text: d.title || c.title || c.doc_id })]));
       var meta = [];
-      var year = d.year || c.year;
-      if (year) meta.push("Year: " + year);
       var page = (passage && passage.page) || c.page;
-      if (page) meta.push("Page: " + page);
+      if (page) meta.push("Page " + page);
       var section = (passage && passage.section) || c.section;
       if (section && section !== (d.title || c.title)) meta.push("Section: " + section);
       if (d.publisher) meta.push(d.publisher);
@@ -574,13 +730,223 @@
       }
     }
 
+    /* ------------------------------------------------------------ comparisons */
+    renderCompare(msg, cmp, byN) {
+      var names = (cmp.approaches || []).map(function (a) { return a.name; });
+      var box = h("div", { class: "cmp" });
+      var title = "Comparing " + (names.length > 1 ? names.slice(0, -1).join(", ") + " and " + names[names.length - 1] : names.join(""));
+      box.appendChild(h("h3", { text: title }));
+      (cmp.approaches || []).forEach(function (a) {
+        if (a.note) box.appendChild(h("p", { class: "note", text: a.note }));
+      });
+      var lines = String(cmp.summary || "").split(/\n/).filter(function (l) { return l.trim(); });
+      if (lines.length) {
+        box.appendChild(h("h4", { text: "Key differences" }));
+        var ul = h("ul", { class: "keydiff" });
+        lines.forEach((line) => {
+          var body = line.replace(/^\s*-\s+/, "");
+          var m = /^([^.:]{2,60})\.\s+(.*)$/.exec(body);
+          var li = h("li");
+          if (m) { li.appendChild(h("strong", { text: m[1] })); body = m[2]; }
+          var sub = h("ul");
+          body.split(" · ").forEach((part) => { sub.appendChild(this.inline(h("li"), part, byN)); });
+          li.appendChild(sub);
+          ul.appendChild(li);
+        });
+        box.appendChild(ul);
+      }
+      var cid = uid("cap");
+      var table = h("table", { class: "matrix" });
+      table.appendChild(h("caption", { id: cid, text: "Side by side, one row per dimension" }));
+      var head = h("tr", null, [h("th", { scope: "col", text: "Dimension" })]);
+      names.forEach(function (n) { head.appendChild(h("th", { scope: "col", text: n })); });
+      table.appendChild(h("thead", null, [head]));
+      var tbody = h("tbody");
+      (cmp.rows || []).forEach((row) => {
+        var tr = h("tr", null, [h("th", { scope: "row", text: row.dimension })]);
+        (row.cells || []).forEach((cell) => {
+          var td = h("td");
+          if (cell.stated) this.inline(td, cell.text, byN);
+          else { td.className = "ns"; td.textContent = "Not stated in the sources"; }
+          tr.appendChild(td);
+        });
+        tbody.appendChild(tr);
+      });
+      table.appendChild(tbody);
+      // a table wider than the panel scrolls inside its own region (keyboard: focus it, then arrow keys)
+      box.appendChild(h("div", { class: "tablewrap", role: "region", tabindex: "0", "aria-labelledby": cid }, [table]));
+      return box;
+    }
+
+    /* ------------------------------------------------------------ action plans */
+    renderPlan(msg, plan, byN) {
+      var box = h("section", { class: "plan" });
+      var tid = uid("plan");
+      box.setAttribute("aria-labelledby", tid);
+      box.appendChild(h("h3", { id: tid, text: plan.title || "Action plan" }));
+      box.appendChild(h("p", { class: "meta-line" }, [h("strong", { text: "Brief: " }), plan.brief || ""]));
+      if (plan.ward) box.appendChild(h("p", { class: "meta-line" }, [h("strong", { text: "Area: " }), plan.ward]));
+      box.appendChild(h("p", { class: "meta-line" }, [h("strong", { text: "Plan period: " }), period(plan.horizon_months)]));
+      box.appendChild(this.planToolbar(msg, plan, box));
+      var sections = plan.sections || [];
+      sections.slice(0, 2).forEach((sec) => {
+        box.appendChild(h("h4", { text: sec.heading }));
+        this.blocks(box, sec.text, byN);
+      });
+      (plan.priorities || []).forEach((p, i) => {
+        box.appendChild(h("h4", { text: "Priority " + (i + 1) + ": " + p.title }));
+        (p.actions || []).forEach((a, j) => {
+          var title = a.title || String(a.action || "").split(" Precedent: ")[0];
+          var dl = h("dl", { class: "fields" });
+          var field = (label, value, withCites) => {
+            dl.appendChild(h("dt", { text: label }));
+            var dd = h("dd");
+            if (withCites) this.inline(dd, value, byN); else dd.textContent = value;
+            dl.appendChild(dd);
+          };
+          field("Lead", a.lead || "");
+          if (a.partners && a.partners.length) field("Partners", a.partners.join(", "));
+          field("Timescale", a.timescale || "");
+          field("Success measures", (a.measures || []).join("; "));
+          field("Precedent", a.precedent || "None in the sources: not based on a documented example.", true);
+          box.appendChild(h("div", { class: "action" }, [h("h5", { text: "Action " + (i + 1) + "." + (j + 1) + ": " + title }), dl]));
+        });
+      });
+      sections.slice(2).forEach((sec) => {
+        box.appendChild(h("h4", { text: sec.heading }));
+        this.blocks(box, sec.text, byN);
+      });
+      if (plan.gaps && plan.gaps.length) {
+        box.appendChild(h("h4", { text: "Gaps in the evidence" }));
+        var ul = h("ul");
+        plan.gaps.forEach(function (g) { ul.appendChild(h("li", { text: g })); });
+        box.appendChild(ul);
+      }
+      return box;
+    }
+
+    planToolbar(msg, plan, box) {
+      var download = h("button", { type: "button", class: "btn primary", text: "Download as Word" });
+      var copy = h("button", { type: "button", class: "btn", text: "Copy as Markdown" });
+      var change = h("button", { type: "button", class: "btn", "aria-expanded": "false", text: "Change the brief" });
+      var said = h("p", { class: "thanks", role: "status", hidden: true });
+      var form = this.briefForm(msg, plan, said);
+      change.setAttribute("aria-controls", form.id);
+      download.addEventListener("click", () => this.downloadPlan(plan, download, said));
+      copy.addEventListener("click", () => {
+        var done = function (ok) {
+          copy.textContent = ok ? "Copied" : "Copy failed";
+          window.setTimeout(function () { copy.textContent = "Copy as Markdown"; }, 2500);
+        };
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(planMarkdown(plan)).then(function () { done(true); }, function () { done(false); });
+        } else done(false);
+      });
+      change.addEventListener("click", () => {
+        var open = change.getAttribute("aria-expanded") === "true";
+        change.setAttribute("aria-expanded", open ? "false" : "true");
+        form.hidden = open;
+        if (!open) form.querySelector("input,textarea").focus();
+      });
+      return h("div", null, [
+        h("div", { class: "toolbar", role: "group", "aria-label": "Plan actions" }, [download, copy, change]),
+        said, form
+      ]);
+    }
+
+    briefForm(msg, plan, said) {
+      var ids = { area: uid("area"), focus: uid("focus"), period: uid("period") };
+      var area = h("input", { id: ids.area, type: "text", maxlength: "100", autocomplete: "off" });
+      area.value = plan.ward || "";
+      var focus = h("textarea", { id: ids.focus, rows: "3", maxlength: this.getAttribute("data-max-chars") || "2000" });
+      focus.value = plan.brief || "";
+      var select = h("select", { id: ids.period });
+      [6, 12, 24, 36].forEach(function (months) {
+        var opt = h("option", { value: String(months), text: period(months) });
+        if (months === (plan.horizon_months || 12)) opt.selected = true;
+        select.appendChild(opt);
+      });
+      var submit = h("button", { type: "submit", class: "btn primary", text: "Redraft the plan" });
+      var form = h("form", { class: "rebrief", id: uid("rebrief"), hidden: true, novalidate: true }, [
+        h("label", { for: ids.area, text: "Area (ward or neighbourhood)" }), area,
+        h("label", { for: ids.focus, text: "Focus (what the plan is for)" }), focus,
+        h("label", { for: ids.period, text: "Plan period" }), select,
+        h("div", { class: "row" }, [submit])
+      ]);
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        if (submit.getAttribute("aria-disabled") === "true") return;
+        var brief = focus.value.trim();
+        if (brief.length < 8) { this.tell(said, "Describe what the plan is for in a sentence or two."); focus.focus(); return; }
+        submit.setAttribute("aria-disabled", "true");
+        this.tell(said, "Redrafting the plan…");
+        var body = { brief: brief, horizon_months: Number(select.value) };
+        if (area.value.trim()) body.ward = area.value.trim();
+        fetch(this.api + "/api/plan", {
+          method: "POST", mode: "cors", credentials: "omit", headers: this.headers(false, true), body: JSON.stringify(body)
+        }).then(function (res) {
+          return res.json().catch(function () { return {}; }).then(function (data) {
+            if (!res.ok) throw new HttpError(res.status, data.error || "The plan could not be redrafted (error " + res.status + ").", 0);
+            return data;
+          });
+        }).then((data) => {
+          msg.data = Object.assign({}, msg.data, { plan: data, citations: data.citations || [] });
+          this.finish(msg, msg.data, false);
+          this.announce("Plan redrafted: " + (data.title || "action plan") + ".");
+          this.save();
+          var heading = msg.extra.parentNode && msg.el.querySelector(".plan h3");
+          if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+        }).catch((err) => {
+          submit.removeAttribute("aria-disabled");
+          this.tell(said, err instanceof HttpError ? err.message : "The assistant could not be reached. Try again.");
+        });
+      });
+      return form;
+    }
+
+    tell(el, text) {
+      el.textContent = text;
+      el.hidden = false;
+    }
+
+    downloadPlan(plan, button, said) {
+      if (button.getAttribute("aria-disabled") === "true") return;
+      button.setAttribute("aria-disabled", "true");
+      this.tell(said, "Preparing the Word document…");
+      fetch(this.api + "/api/plans/" + encodeURIComponent(plan.plan_id) + "/link", {
+        method: "POST", mode: "cors", credentials: "omit", headers: this.headers(false, false)
+      }).then(function (res) {
+        if (!res.ok) throw new HttpError(res.status, res.status === 404 ? "This plan is no longer available: redraft it." : "The download could not be prepared (error " + res.status + ").", 0);
+        return res.json();
+      }).then((link) => {
+        var a = h("a", { href: this.api + link.docx_url, download: "plan-" + plan.plan_id + ".docx", hidden: true });
+        this.root.appendChild(a);
+        a.click();
+        this.root.removeChild(a);
+        this.tell(said, "The Word document is downloading.");
+      }).catch((err) => {
+        this.tell(said, err instanceof HttpError ? err.message : "The assistant could not be reached. Try again.");
+      }).then(function () { button.removeAttribute("aria-disabled"); });
+    }
+
     finish(msg, data, live) {
       msg.data = data;
       msg.final = true;
       msg.text = data.answer || "";
       msg.el.removeAttribute("aria-busy");
       msg.state.hidden = true;
-      this.renderText(msg, msg.text, data.citations);
+      var byN = {};
+      (data.citations || []).forEach(function (c) { byN[c.n] = c; });
+      var view = null;
+      if (data.kind === "compare" && data.compare) view = this.renderCompare(msg, data.compare, byN);
+      else if (data.kind === "plan" && data.plan) view = this.renderPlan(msg, data.plan, byN);
+      if (view) {
+        while (msg.body.firstChild) msg.body.removeChild(msg.body.firstChild);
+        msg.body.appendChild(view);
+        this.setAttribute("data-wide", "");
+      } else {
+        this.renderText(msg, msg.text, data.citations);
+      }
       while (msg.extra.firstChild) msg.extra.removeChild(msg.extra.firstChild);
       var sources = this.renderSources(msg, data.citations, "Sources");
       if (!sources && data.related && data.related.length) {
@@ -590,7 +956,14 @@
       if (data.answer_id && data.status !== "refused_input") msg.extra.appendChild(this.actions(msg));
       if (live) {
         var n = (data.citations || []).length;
-        this.announce("Answer: " + msg.text + (n ? " " + n + (n === 1 ? " source." : " sources.") : ""));
+        var said = msg.text;
+        if (data.kind === "compare" && data.compare) {
+          said = "A comparison table of " + (data.compare.approaches || []).map(function (a) { return a.name; }).join(", ") +
+            ", " + (data.compare.rows || []).length + " rows.";
+        } else if (data.kind === "plan" && data.plan) {
+          said = "A draft action plan: " + (data.plan.title || "") + ", " + (data.plan.priorities || []).length + " priorities.";
+        }
+        this.announce("Answer: " + said + (n ? " " + n + (n === 1 ? " source." : " sources.") : ""));
         this.save();
       }
     }
@@ -646,7 +1019,7 @@
       msg.feedback = rating;
       lock(rating);
       fetch(this.api + "/api/feedback", {
-        method: "POST", mode: "cors", credentials: "omit", headers: this.headers(true),
+        method: "POST", mode: "cors", credentials: "omit", headers: this.headers(false, true),
         body: JSON.stringify({ answer_id: msg.data.answer_id, rating: rating, reason: reason })
       }).then((res) => {
         if (!res.ok) throw new Error(String(res.status));
@@ -701,9 +1074,9 @@
     }
 
     /* ------------------------------------------------------------ asking */
-    headers(json) {
-      var out = { Accept: json ? "text/event-stream" : "application/json" };
-      if (json) out["Content-Type"] = "application/json";
+    headers(stream, jsonBody) {
+      var out = { Accept: stream ? "text/event-stream" : "application/json" };
+      if (stream || jsonBody) out["Content-Type"] = "application/json";
       var key = this.getAttribute("data-api-key");
       if (key) out.Authorization = "Bearer " + key;
       return out;

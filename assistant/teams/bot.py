@@ -42,7 +42,6 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from fastapi import Request
@@ -61,6 +60,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, IndexError_, StoreUnavailableError
 from assistant.facade import AssistantAPI
 from assistant.features.intents import COMPARE_USAGE, PLAN_USAGE, Intent, route
+from assistant.features.plans import docx_path
 from assistant.privacy import redact
 from assistant.teams import cards
 from assistant.teams.auth import AuthError, BotFrameworkAuth, BotFrameworkKeys, KeysUnavailableError
@@ -266,7 +266,10 @@ class TeamsBot:
             return
         plan_id = str(data.get("plan_id") or "")
         base = self.settings.public_base_url.rstrip("/")
-        docx = f"{base}/api/plans/{quote(plan_id, safe='')}.docx" if base and plan_id else None
+        docx = None
+        if base and plan_id:  # a signed, short-lived link: Teams opens it in a browser, without an API key
+            link = self.get_assistant().plan_link(plan_id, self.request(ref, "").groups)
+            docx = base + docx_path(plan_id, str(link["token"]))
         self.send(ref, cards.plan_activity(data, docx))
 
     def _feature(self, ref: Ref, intent: Intent, usage: str) -> dict[str, Any] | None:

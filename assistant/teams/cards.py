@@ -22,14 +22,21 @@ from microsoft_teams.cards import (
     Action,
     AdaptiveCard,
     CardElement,
+    ColumnDefinition,
+    Container,
     Fact,
     FactSet,
     ImBackSubmitActionData,
     OpenUrlAction,
     SubmitAction,
     SubmitActionData,
+    Table,
+    TableCell,
+    TableRow,
     TextBlock,
 )
+
+from assistant.features.compare import key_difference_lines
 
 __all__ = [
     "CARD_VERSION",
@@ -46,6 +53,7 @@ __all__ = [
     "clip",
     "clip_text",
     "compare_activity",
+    "comparison_card",
     "help_activity",
     "plan_activity",
     "source_url",
@@ -128,26 +136,57 @@ def answer_activity(answer: Mapping[str, Any], base_url: str) -> MessageActivity
 
 
 def compare_activity(comparison: Mapping[str, Any], base_url: str) -> MessageActivityInput:
-    names = [str(a.get("name")) for a in comparison.get("approaches") or [] if isinstance(a, Mapping)]
-    lines = [f"**Comparing {' and '.join(names)}**" if names else "**Comparison**"]
+    """A comparison: the key differences as text (their [n] markers link to the citation entities) and
+    the matrix as an Adaptive Card table, one row per dimension, each cell with its [n] markers."""
+    approaches = [a for a in comparison.get("approaches") or [] if isinstance(a, Mapping)]
+    names = [str(a.get("name")) for a in approaches]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    lines = [f"**Comparing {listed}**" if names else "**Comparison**"]
+    notes = [str(a["note"]) for a in approaches if a.get("note")]
+    if notes:
+        lines += ["", *notes]
     if comparison.get("summary"):
-        lines += ["", str(comparison["summary"])]
+        lines += ["", "**Key differences**", *key_difference_lines(str(comparison["summary"]))]
+    lines += ["", "The table below sets them side by side, one row per dimension."]
+    activity = MessageActivityInput(text=clip_text("\n".join(lines)), text_format="markdown")
+    activity = add_citations(activity.add_ai_generated(), _citations(comparison), base_url)
+    return activity.add_card(comparison_card(comparison, names))
+
+
+def comparison_card(comparison: Mapping[str, Any], names: Sequence[str]) -> AdaptiveCard:
+    def cell(text: str, *, bold: bool = False, subtle: bool = False) -> TableCell:
+        block = TextBlock(text=text, wrap=True, weight="Bolder" if bold else None, is_subtle=subtle or None)
+        return TableCell(items=[block])
+
+    header = TableRow(cells=[cell("Dimension", bold=True), *(cell(clip(n, 60), bold=True) for n in names)])
+    rows = [header]
     for row in comparison.get("rows") or []:
         if not isinstance(row, Mapping):
             continue
-        lines += ["", f"**{row.get('dimension', '')}**"]
-        for cell in row.get("cells") or []:
-            if not isinstance(cell, Mapping):
+        cells = [cell(str(row.get("dimension", "")), bold=True)]
+        for c in row.get("cells") or []:
+            if not isinstance(c, Mapping):
                 continue
-            markers = "".join(f" [{n}]" for n in cell.get("citations") or [] if isinstance(n, int))
-            text = str(cell.get("text") or "").strip() or "Not stated in the documents."
-            lines.append(f"- {cell.get('approach', '')}: {text}{markers}")
-    activity = MessageActivityInput(text=clip_text("\n".join(lines)), text_format="markdown")
-    return add_citations(activity.add_ai_generated(), _citations(comparison), base_url)
+            text = " ".join(str(c.get("text") or "").split())
+            if c.get("stated") and text:
+                markers = "".join(f" [{n}]" for n in c.get("citations") or [] if isinstance(n, int))
+                cells.append(cell(clip(text, 400) + ("" if "[" in text else markers)))
+            else:
+                cells.append(cell("Not stated in the documents.", subtle=True))
+        rows.append(TableRow(cells=cells))
+    table = Table(
+        columns=[ColumnDefinition(width=1), *(ColumnDefinition(width=2) for _ in names)],
+        rows=rows,
+        first_row_as_headers=True,
+        show_grid_lines=True,
+    )
+    title = TextBlock(text="Side by side, one row per dimension", weight="Bolder", wrap=True)
+    return AdaptiveCard(version=CARD_VERSION, body=[title, table])
 
 
 def plan_activity(plan: Mapping[str, Any], docx_url: str | None) -> MessageActivityInput:
-    """A plan as an Adaptive Card: title, brief, priorities with their first actions, and the DOCX link."""
+    """A plan as an Adaptive Card: title, brief, period, each priority's actions with lead, timescale,
+    success measures and precedent, the gaps, and the Word download (a signed link)."""
     body: list[CardElement] = [
         TextBlock(
             text=clip(str(plan.get("title") or "Action plan"), 200), size="Large", weight="Bolder", wrap=True
@@ -155,16 +194,42 @@ def plan_activity(plan: Mapping[str, Any], docx_url: str | None) -> MessageActiv
     ]
     if plan.get("brief"):
         body.append(TextBlock(text=clip(str(plan["brief"]), 400), is_subtle=True, wrap=True))
-    facts = []
-    for priority in (plan.get("priorities") or [])[:8]:
-        if not isinstance(priority, Mapping):
-            continue
+    months = plan.get("horizon_months")
+    if isinstance(months, int) and months > 0:
+        span = f"{months // 12} year{'s' if months > 12 else ''}" if months % 12 == 0 else f"{months} months"
+        body.append(TextBlock(text=f"Plan period: {span}", is_subtle=True, wrap=True))
+    priorities = [p for p in plan.get("priorities") or [] if isinstance(p, Mapping)]
+    for i, priority in enumerate(priorities[:8], 1):
+        body.append(
+            TextBlock(
+                text=f"Priority {i}: {clip(str(priority.get('title', '')), 120)}",
+                weight="Bolder",
+                size="Medium",
+                wrap=True,
+                separator=True,
+            )
+        )
         actions = [a for a in priority.get("actions") or [] if isinstance(a, Mapping)]
-        first = clip(str(actions[0].get("action", "")), 160) if actions else ""
-        more = f" (+{len(actions) - 1} more)" if len(actions) > 1 else ""
-        facts.append(Fact(title=clip(str(priority.get("title", "")), 60), value=f"{first}{more}" or "—"))
-    if facts:
-        body += [TextBlock(text="Priorities", weight="Bolder", wrap=True), FactSet(facts=facts)]
+        for j, action in enumerate(actions[:4], 1):
+            title = str(action.get("title") or action.get("action") or "")
+            facts = [
+                Fact(title="Lead", value=clip(str(action.get("lead") or "—"), 120)),
+                Fact(title="Timescale", value=clip(str(action.get("timescale") or "—"), 60)),
+                Fact(
+                    title="Success measures",
+                    value=clip("; ".join(str(m) for m in action.get("measures") or []) or "—", 300),
+                ),
+            ]
+            if action.get("precedent"):
+                facts.append(Fact(title="Precedent", value=clip(str(action["precedent"]), 300)))
+            body.append(
+                Container(
+                    items=[
+                        TextBlock(text=f"Action {i}.{j}: {clip(title, 200)}", weight="Bolder", wrap=True),
+                        FactSet(facts=facts),
+                    ]
+                )
+            )
     gaps = [str(g) for g in plan.get("gaps") or []]
     if gaps:
         body.append(
@@ -181,9 +246,9 @@ def plan_activity(plan: Mapping[str, Any], docx_url: str | None) -> MessageActiv
         )
     links: list[Action] = []
     if docx_url:
-        links.append(OpenUrlAction(title="Download the plan (DOCX)", url=docx_url))
+        links.append(OpenUrlAction(title="Download as Word", url=docx_url))
     else:
-        body.append(TextBlock(text="The DOCX download is not available here.", wrap=True, is_subtle=True))
+        body.append(TextBlock(text="The Word download is not available here.", wrap=True, is_subtle=True))
     card = AdaptiveCard(version=CARD_VERSION, body=body, actions=links or None)
     text = f"Plan: {clip(str(plan.get('title') or 'Action plan'), 200)}"
     return MessageActivityInput(text=text).add_ai_generated().add_card(card)

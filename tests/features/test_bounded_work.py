@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from assistant.domain import load_domain
+from assistant.features import cells
 from assistant.features import compare as cmp
 from assistant.features.catalogue import catalogue_for, chunks_of
 
@@ -27,16 +28,16 @@ def test_named_in_prefilter_matches_the_regexes(assistant):  # type: ignore[no-u
 def test_bundled_corpus_is_under_the_passage_cap(assistant):  # type: ignore[no-untyped-def]
     snap = assistant.kb.snapshot()
     for a in catalogue_for(assistant.kb):
-        full = cmp.approach_chunks(snap, DIMS, a, ("public",), limit=10**9)
-        assert cmp.approach_chunks(snap, DIMS, a, ("public",)) == full
+        full = cells.approach_chunks(snap, DIMS, a, ("public",), limit=10**9)
+        assert cells.approach_chunks(snap, DIMS, a, ("public",)) == full
 
 
 def test_passage_cap_keeps_best_ranked_in_index_order(assistant):  # type: ignore[no-untyped-def]
     snap = assistant.kb.snapshot()
     a = catalogue_for(assistant.kb).resolve("Neighbourhood management")
     assert a is not None and len(chunks_of(snap, a)) > 10
-    capped = cmp.approach_chunks(snap, DIMS, a, ("public",), limit=10, per_query=2)
-    full = cmp.approach_chunks(snap, DIMS, a, ("public",), limit=10**9)
+    capped = cells.approach_chunks(snap, DIMS, a, ("public",), limit=10, per_query=2)
+    full = cells.approach_chunks(snap, DIMS, a, ("public",), limit=10**9)
     assert 0 < len(capped) <= 10
     assert set(c.id for c in capped) <= set(c.id for c in full)
     order = [snap.positions[c.id] for c in capped]
@@ -48,18 +49,18 @@ def test_sentence_cap_applies_when_vectors_are_not_precomputed(assistant):  # ty
     snap = kb.snapshot()
     cat = catalogue_for(kb)
     a = cat.resolve("Neighbourhood management")
-    sentences = cmp.approach_sentences(kb, cat, a, ("public",))
-    everything, _ = cmp.candidate_sentences(snap, DIMS, sentences, limit=10**9)
+    sentences = cells.approach_sentences(kb, cat, a, ("public",))
+    everything, _ = cells.candidate_sentences(snap, DIMS, sentences, limit=10**9)
     assert len(everything) > 20
     # precomputed vectors (small corpus): only a few pieces to embed, so no cap
     unknown = sum(s.text not in snap.sentence_vectors for s in everything)
-    assert len(cmp.candidate_sentences(snap, DIMS, sentences, limit=max(unknown, 20))[0]) == len(everything)
+    assert len(cells.candidate_sentences(snap, DIMS, sentences, limit=max(unknown, 20))[0]) == len(everything)
     cold = dataclasses.replace(snap, sentence_vectors={})
-    kept, hits = cmp.candidate_sentences(cold, DIMS, sentences, limit=20, per_dimension=3)
+    kept, hits = cells.candidate_sentences(cold, DIMS, sentences, limit=20, per_dimension=3)
     assert 0 < len(kept) <= 20
     assert [s for s in everything if s in kept] == kept  # order kept
     for d in DIMS:  # every dimension with candidates keeps some
-        if any(h[d.key] for h in cmp.candidate_sentences(snap, DIMS, sentences, limit=10**9)[1]):
+        if any(h[d.key] for h in cells.candidate_sentences(snap, DIMS, sentences, limit=10**9)[1]):
             assert any(h[d.key] for h in hits)
 
 
@@ -67,13 +68,12 @@ def test_compare_embeds_a_bounded_number_of_sentences(assistant, monkeypatch):  
     kb = assistant.kb
     snap = kb.snapshot()
     cold = dataclasses.replace(snap, sentence_vectors={})
-    monkeypatch.setattr(
-        cmp,
-        "candidate_sentences",
-        lambda _snap, s, limit=12, per_dimension=2, f=cmp.candidate_sentences: f(
-            cold, s, limit, per_dimension
-        ),
-    )
+    real_candidates = cells.candidate_sentences
+
+    def capped(_snap, dims, sentences, limit=12, per_dimension=2, own_names=None):  # type: ignore[no-untyped-def]
+        return real_candidates(cold, dims, sentences, limit=12, per_dimension=2, own_names=own_names)
+
+    monkeypatch.setattr(cmp, "candidate_sentences", capped)
     sizes: list[int] = []
     real = kb.embed_sentences
 

@@ -107,7 +107,13 @@ class FakeAssistant:
             "citations": [nat_citation().to_json()],
         }
 
-    def plan(self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+    def plan(
+        self,
+        brief: str,
+        ward: str | None = None,
+        groups: tuple[str, ...] = ("public",),
+        horizon_months: int | None = None,
+    ) -> dict[str, Any]:
         self.planned.append((brief, groups))
         return dict(
             plan_id="0123456789ab",
@@ -145,6 +151,12 @@ class FakeAssistant:
         raise PlanNotFoundError(f"no plan {plan_id}")
 
     def plan_markdown(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> str:
+        raise PlanNotFoundError(f"no plan {plan_id}")
+
+    def plan_link(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        return {"plan_id": plan_id, "token": f"signed-for-{'-'.join(groups)}", "expires": 2_000_000_000}
+
+    def plan_docx_by_link(self, plan_id: str, token: str) -> bytes:
         raise PlanNotFoundError(f"no plan {plan_id}")
 
     def sources(self, groups: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -233,8 +233,17 @@ def test_compare_command(make_client: MakeClient, fake_bf: FakeBotFramework, his
     assert assistant.compared == [(["Nottingham", "Derby"], ("public",))]
     reply = fake_bf.messages()[-1]
     assert reply["text"].startswith("**Comparing Nottingham and Derby**")
-    assert "- Nottingham: 20 Neighbourhood Action Teams, one per ward [1]" in reply["text"]
-    assert "- Derby: Not stated in the documents." in reply["text"]
+    assert "Both organise neighbourhood working by ward." in reply["text"]  # the key differences
+    # the matrix: an Adaptive Card table, a header row then one row per dimension, cells with [n]
+    card = reply["attachments"][0]["content"]
+    assert reply["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    [table] = [e for e in card["body"] if e["type"] == "Table"]
+    assert table["firstRowAsHeaders"] is True and len(table["columns"]) == 3
+    cells = [[c["items"][0]["text"] for c in row["cells"]] for row in table["rows"]]
+    assert cells == [
+        ["Dimension", "Nottingham", "Derby"],
+        ["Structure", "20 Neighbourhood Action Teams, one per ward [1]", "Not stated in the documents."],
+    ]
     assert entity(reply, "https://schema.org/Message")["citation"][0]["appearance"]["url"].startswith(
         f"{PUBLIC_BASE}/api/sources/{NAT_DOC}"
     )
@@ -248,14 +257,20 @@ def test_plan_command_returns_a_card_with_the_docx_link(
     assert assistant.planned == [("ward working for a district council", ("public",))]
     reply = fake_bf.messages()[-1]
     card = reply["attachments"][0]["content"]
+    # a signed link for the caller's audiences: Teams opens it in a browser, which has no API key
     assert card["actions"] == [
         {
             "type": "Action.OpenUrl",
-            "title": "Download the plan (DOCX)",
-            "url": f"{PUBLIC_BASE}/api/plans/0123456789ab.docx",
+            "title": "Download as Word",
+            "url": f"{PUBLIC_BASE}/api/plans/0123456789ab.docx?token=signed-for-public",
         }
     ]
     assert card["body"][0]["text"] == "Neighbourhood working plan"
+    texts = [e.get("text") for e in card["body"]]
+    assert "Priority 1: Ward teams" in texts
+    actions = [e for e in card["body"] if e["type"] == "Container"]
+    assert actions[0]["items"][0]["text"] == "Action 1.1: Set up a Neighbourhood Action Team in each ward"
+    assert [f["title"] for f in actions[0]["items"][1]["facts"]] == ["Lead", "Timescale", "Success measures"]
     assert "AIGeneratedContent" in entity(reply, "https://schema.org/Message")["additionalType"]
 
 

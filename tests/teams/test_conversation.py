@@ -7,8 +7,10 @@ sense in context, then thumbs down on the follow-up.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,6 +104,33 @@ def test_a_teams_conversation_with_the_real_assistant(live: tuple[TestClient, Fa
         {"request": trim(invoke), "http_status": response.status_code, "stored_feedback": rows[-1]}
     )
 
+    # a comparison: the key differences as cited text, the matrix as an Adaptive Card table
+    compared = turn("compare LAC, NATs and EPiC")
+    text = compared["text"]
+    assert text.startswith("**Comparing Local Area Coordination, Neighbourhood Action Teams and EPiC**")
+    # key differences: a dimension, then one cited list item per approach
+    assert re.search(r"^\*[A-Z][^*]+\*\n- Local Area Coordination: .+\[\d+\]", text, re.M), text
+    [attachment] = compared["attachments"]
+    [table] = [e for e in attachment["content"]["body"] if e["type"] == "Table"]
+    header, *rows = [[c["items"][0]["text"] for c in row["cells"]] for row in table["rows"]]
+    assert header == ["Dimension", "Local Area Coordination", "Neighbourhood Action Teams", "EPiC"]
+    assert len(rows) >= 5 and all(len(r) == 4 for r in rows)
+    stated = [cell for r in rows for cell in r[1:] if cell != "Not stated in the documents."]
+    assert len(stated) >= 9 and all(re.search(r"\[\d+\]", cell) for cell in stated)
+    positions = {c["position"] for c in citations(compared)}
+    assert positions and all(f"[{n}]" in compared["text"] + json.dumps(table) for n in positions)
+
+    # a plan: its actions with lead, timescale and measures, and a signed Word link
+    planned = turn("plan neighbourhood working for a deprived ward with high anti-social behaviour")
+    card = planned["attachments"][0]["content"]
+    [download] = card["actions"]
+    assert download["title"] == "Download as Word" and "?token=" in download["url"]
+    action = next(e for e in card["body"] if e["type"] == "Container")
+    assert [f["title"] for f in action["items"][1]["facts"]][:3] == ["Lead", "Timescale", "Success measures"]
+    path = download["url"].removeprefix(PUBLIC_BASE)
+    got = client.get(path)
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+
     if os.environ.get("NBHD_RECORD_TEAMS"):
         out = ROOT / "docs" / "teams-conversation.json"
         out.parent.mkdir(exist_ok=True)
@@ -148,6 +177,9 @@ def trim(body: dict[str, Any]) -> dict[str, Any]:
             appearance = claim["appearance"]
             if len(appearance.get("abstract", "")) > 90:
                 appearance["abstract"] = appearance["abstract"][:87] + "…"
+    if "attachments" in out:  # long card texts shortened, as quotes are (on a copy: tests read the reply)
+        out["attachments"] = copy.deepcopy(out["attachments"])
+        _shorten_texts(out["attachments"])
     if isinstance(out.get("channelData"), dict):
         out["channelData"] = {k: v for k, v in out["channelData"].items() if k not in ("tenant",)}
         if not out["channelData"]:
@@ -155,3 +187,16 @@ def trim(body: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("conversation"), dict):
         out["conversation"] = {k: v for k, v in out["conversation"].items() if k != "tenantId"}
     return out
+
+
+def _shorten_texts(node: Any) -> None:
+    if isinstance(node, dict):
+        text = node.get("text")
+        if node.get("type") == "TextBlock" and isinstance(text, str) and len(text) > 120:
+            marks = " ".join(re.findall(r"\[\d+\]", text))
+            node["text"] = text[:100].rstrip() + "…" + (f" {marks}" if marks else "")
+        for value in node.values():
+            _shorten_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            _shorten_texts(value)

@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.embeddings import HashEmbedder
 from assistant.errors import AssistantError, StoreUnavailableError
 from assistant.facade import AssistantAPI
-from assistant.features.plans import PlanNotFoundError
+from assistant.features.plans import LinkSigner, PlanNotFoundError
 from assistant.knowledge import KnowledgeBase
 from assistant.sources import DocChunks, list_sources, source_detail
 from assistant.store import DocRecord
@@ -111,6 +111,7 @@ class FakeAssistant:
         self.plans: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
         self._ids = itertools.count(1)
         self._doc_chunks = DocChunks()
+        self.signer = LinkSigner(b"web-tests-secret", settings.plan_link_ttl_s)  # the real signer
 
     # --- the facade
     def answer(self, request: ChatRequest) -> Answer:
@@ -169,12 +170,16 @@ class FakeAssistant:
         return {"approaches": [{"name": n, "aliases": [], "places": []} for n in names], "rows": [],
                 "summary": "", "citations": []}
 
-    def plan(self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+    def plan(self, brief: str, ward: str | None = None, groups: tuple[str, ...] = ("public",),
+             horizon_months: int | None = None) -> dict[str, Any]:
         if len(brief.split()) < 3:
             raise AssistantError("describe the plan you need in a sentence or two (the brief is too short)")
+        if horizon_months not in (None, 6, 12, 24, 36):
+            raise AssistantError("the plan period must be one of 6, 12, 24, 36 months")
         plan_id = f"{len(self.plans) + 1:012x}"
-        data = {"title": f"Plan for {ward or 'the area'}", "brief": brief, "priorities": [], "sections": [],
-                "gaps": [], "citations": [], "plan_id": plan_id}
+        data: dict[str, Any] = {"title": f"Plan for {ward or 'the area'}", "brief": brief, "priorities": [], "sections": [],
+                "gaps": [], "citations": [], "plan_id": plan_id, "ward": ward,
+                "horizon_months": horizon_months or 12}
         self.plans[plan_id] = (data, groups)
         return data
 
@@ -190,6 +195,14 @@ class FakeAssistant:
 
     def plan_markdown(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> str:
         return f"# {self._plan(plan_id, groups)['title']}\n"
+
+    def plan_link(self, plan_id: str, groups: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+        self._plan(plan_id, groups)
+        link = self.signer.sign(plan_id, groups)
+        return {"plan_id": plan_id, "token": link.token, "expires": link.expires}
+
+    def plan_docx_by_link(self, plan_id: str, token: str) -> bytes:
+        return self.plan_docx(plan_id, self.signer.verify(plan_id, token))
 
     def sources(self, groups: tuple[str, ...]) -> list[dict[str, Any]]:
         return list_sources(self.settings, self.kb.index, groups)

@@ -386,14 +386,61 @@ def test_compare_and_plan(make_client: MakeClient) -> None:
                headers=staff)
     assert r.status_code == 200
     plan = r.json()
-    assert plan["title"] == "Plan for Arboretum" and plan["docx_url"] == f"/api/plans/{plan['plan_id']}.docx"
-    doc = c.get(plan["docx_url"], headers=staff)
+    bare = f"/api/plans/{plan['plan_id']}.docx"
+    assert plan["title"] == "Plan for Arboretum" and plan["docx_url"].startswith(bare + "?token=")
+    assert plan["docx_expires"].endswith("+00:00")
+    doc = c.get(bare, headers=staff)  # with the caller's own key
     assert doc.status_code == 200 and doc.content.startswith(b"PK")
     assert "wordprocessingml" in doc.headers["content-type"]
     # drafted with staff documents: not downloadable by a caller who may see less
-    assert c.get(plan["docx_url"], headers=public).status_code == 404
+    assert c.get(bare, headers=public).status_code == 404
     assert c.get("/api/plans/00000000ffff.docx", headers=public).status_code == 404
     assert c.get("/api/plans/not-a-plan.docx", headers=public).status_code == 422
+    r = c.post("/api/plan", json={"brief": "Reduce isolation among older residents", "horizon_months": 18},
+               headers=staff)
+    assert r.status_code == 422  # plan periods are 6, 12, 24 or 36 months
+
+
+def test_signed_download_link(make_client: MakeClient) -> None:
+    """A browser's Download button: a plain link (no API key) with a short-lived signed token,
+    bound to the plan and to the audiences of the caller who asked for it."""
+    c = make_client(api_keys="pub,staffkey:staff")
+    public, staff = {"X-API-Key": "pub"}, {"X-API-Key": "staffkey"}
+    plan = c.post("/api/plan", json={"brief": "Reduce isolation among older residents"}, headers=staff).json()
+    other = c.post("/api/plan", json={"brief": "Tackle fly-tipping in the ward"}, headers=public).json()
+    doc = c.get(plan["docx_url"])  # no key: the token is the credential
+    assert doc.status_code == 200 and doc.content.startswith(b"PK")
+    assert doc.headers["cache-control"] == "no-store"
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx").status_code == 401  # no key, no token
+    # a fresh link for the plan the caller may see; 404 for one they may not
+    link = c.post(f"/api/plans/{plan['plan_id']}/link", headers=staff)
+    assert link.status_code == 200 and link.json()["docx_url"].startswith(f"/api/plans/{plan['plan_id']}.docx?token=")
+    assert c.post(f"/api/plans/{plan['plan_id']}/link", headers=public).status_code == 404
+    assert c.post(f"/api/plans/{plan['plan_id']}/link").status_code == 401
+    token = plan["docx_url"].split("token=")[1]
+    expires, audiences, mac = token.split(".")
+    # the token of one plan does not open another
+    assert c.get(f"/api/plans/{other['plan_id']}.docx?token={token}").status_code == 404
+    # audiences and expiry are signed: widening either breaks the signature
+    import base64
+    wider = base64.urlsafe_b64encode(b"public|secret|staff").decode().rstrip("=")
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx?token={expires}.{wider}.{mac}").status_code == 404
+    later = str(int(expires) + 3600)
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx?token={later}.{audiences}.{mac}").status_code == 404
+    # a public caller's link does not open a plan drafted for staff
+    public_token = c.post(f"/api/plans/{other['plan_id']}/link", headers=public).json()["docx_url"].split("token=")[1]
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx?token={public_token}").status_code == 404
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx?token=not-a-token").status_code == 422
+
+
+def test_expired_link(make_client: MakeClient) -> None:
+    c = make_client()
+    assistant = c.app.state.assistant  # type: ignore[attr-defined]
+    plan = c.post("/api/plan", json={"brief": "Reduce isolation among older residents"}).json()
+    old = assistant.signer.sign(plan["plan_id"], ("public",), now=1_000_000_000)
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx?token={old.token}").status_code == 404
+    fresh = assistant.signer.sign(plan["plan_id"], ("public",))
+    assert c.get(f"/api/plans/{plan['plan_id']}.docx?token={fresh.token}").status_code == 200
 
 
 # --------------------------------------------------------------------------- start-up failures
