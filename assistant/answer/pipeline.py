@@ -35,6 +35,7 @@ __all__ = [
     "CARRIED_CITATIONS",
     "NO_ANSWER_TEXT",
     "NO_SOURCES_TEXT",
+    "UNANSWERED_LEAD",
     "AnswerContext",
     "AnswerPipeline",
     "Stop",
@@ -50,10 +51,13 @@ NO_ANSWER_TEXT = (
 NO_SOURCES_TEXT = "I couldn't find anything on that in the documents I hold."
 
 
+UNANSWERED_LEAD = "The documents I hold don't answer this part of your question:"
+
+
 def unanswered_note(parts: list[str]) -> str:
     """What the answer says about the parts of a question the documents don't answer."""
     asked = "; ".join(f"“{p}”" for p in parts)
-    return f"The documents I hold don't answer this part of your question: {asked}."
+    return f"{UNANSWERED_LEAD} {asked}."
 
 
 class Stop(Exception):
