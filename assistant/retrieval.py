@@ -23,9 +23,11 @@ __all__ = [
     "Query",
     "Retriever",
     "diversify",
+    "exact_first",
     "fuse",
     "interleave",
     "lexical_mask",
+    "phrases",
     "split_subjects",
     "store_where",
     "subject_queries",
@@ -257,7 +259,34 @@ class Retriever:
             lists.append(fuse(snap, dense, snap.lexical(tokenize(text), self.pool, mask), sentences))
         # the whole question's best first, then each subject's, and so on down the ranks
         merged = lists[0] if len(lists) == 1 else interleave(lists)
-        return diversify(merged, k, terms_of=snap.terms)
+        return diversify(exact_first(query.text, merged), k, terms_of=snap.terms)
+
+
+_WORDS = re.compile(r"[\w£%’'-]+")
+_QUOTED = re.compile(r"[\"“‘']([^\"”’']{6,})[\"”’']")
+
+
+def phrases(text: str) -> list[str]:
+    """What a query quotes, or the query itself when it reads like a pasted phrase (four words or
+    more with no question mark): text that should match a passage word for word."""
+    quoted = [" ".join(_WORDS.findall(q.lower())) for q in _QUOTED.findall(text)]
+    quoted = [q for q in quoted if len(q.split()) >= 2]
+    if quoted:
+        return quoted
+    words = _WORDS.findall(text.lower())
+    if len(words) >= 4 and "?" not in text:
+        return [" ".join(words)]
+    return []
+
+
+def exact_first(text: str, candidates: list[Passage]) -> list[Passage]:
+    """Passages containing a phrase the query quotes (or is) word for word come first, the rest
+    keep their order: a search for a sentence copied from a document finds that document."""
+    wanted = phrases(text)
+    if not wanted:
+        return candidates
+    hits = [p for p in candidates if any(w in " ".join(_WORDS.findall(p.chunk.text.lower())) for w in wanted)]
+    return hits + [p for p in candidates if p not in hits] if hits else candidates
 
 
 def fuse(

@@ -253,6 +253,7 @@ def is_heading(text: str, section: str) -> bool:
         and len(text.split()) <= 8
         and not re.search(r"\d", text)
         and not LIST_ITEM.match(text)
+        and " | " not in text  # a table's header row names its columns: the rows need it
     )
 
 

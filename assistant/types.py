@@ -154,6 +154,7 @@ class Answer:
     related: list[Citation] = field(default_factory=list)  # closest sources on no_answer
     passages: list[Passage] = field(default_factory=list)  # retrieved context (not serialised)
     latency_ms: float = 0.0
+    unanswered: list[str] = field(default_factory=list)  # parts of the question the documents don't answer
     kind: str = "answer"  # "answer" | "compare" | "plan" (a chat message asking for one)
     data: dict[str, Any] | None = None  # the comparison or plan JSON, when kind is one of them
 
@@ -169,6 +170,7 @@ class Answer:
             "removed_sentences": self.removed_sentences,
             "fallback": self.fallback,
             "related": [c.to_json() for c in self.related],
+            "unanswered": self.unanswered,
             "kind": self.kind,
             **({self.kind: self.data} if self.data is not None else {}),
         }

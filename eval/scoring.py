@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from assistant.answer.pipeline import UNANSWERED_LEAD
 from eval import metrics as M  # noqa: N812
 from eval.dataset import TYPE_ORDER, Item, answerable
 from eval.grounding import GroundingScorer
@@ -156,7 +157,9 @@ def score_item(
     )
     top5_covered, _ = M.fact_coverage(top5_text, facts)
 
-    sentences = [] if refused else scorer.score_answer(answer, citations, chunk_text)
+    # the note naming a part the documents don't cover is the assistant speaking, not a claim
+    claims = answer.split(f"\n\n{UNANSWERED_LEAD}")[0]
+    sentences = [] if refused else scorer.score_answer(claims, citations, chunk_text)
     unsupported = [s for s in sentences if not s.supported]
     violations = M.dedupe(v for s in sentences for v in s.violations)
 

@@ -24,3 +24,4 @@ class Draft:
     composer: str
     no_answer: bool = False  # the composer judged the passages do not answer the question
     reason: str = ""
+    unanswered: list[str] = field(default_factory=list)  # parts of the question no passage answers

@@ -35,9 +35,11 @@ __all__ = [
     "CARRIED_CITATIONS",
     "NO_ANSWER_TEXT",
     "NO_SOURCES_TEXT",
+    "UNANSWERED_LEAD",
     "AnswerContext",
     "AnswerPipeline",
     "Stop",
+    "unanswered_note",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,15 @@ NO_ANSWER_TEXT = (
     "The closest related sources are listed below; they may help, but they don't answer the question."
 )
 NO_SOURCES_TEXT = "I couldn't find anything on that in the documents I hold."
+
+
+UNANSWERED_LEAD = "The documents I hold don't answer this part of your question:"
+
+
+def unanswered_note(parts: list[str]) -> str:
+    """What the answer says about the parts of a question the documents don't answer."""
+    asked = "; ".join(f"“{p}”" for p in parts)
+    return f"{UNANSWERED_LEAD} {asked}."
 
 
 class Stop(Exception):
@@ -169,7 +180,9 @@ class AnswerPipeline:
         try:
             self._prepare(ctx)
             draft = self.composer.compose(ctx.standalone, ctx.passages)
-            answer = self._finish(ctx, draft.sentences, draft.composer, draft.no_answer, draft.reason)
+            answer = self._finish(
+                ctx, draft.sentences, draft.composer, draft.no_answer, draft.reason, draft.unanswered
+            )
         except Stop as stop:
             answer = self._stopped(ctx, stop)
         except StoreUnavailableError:
@@ -195,7 +208,10 @@ class AnswerPipeline:
                     yield "delta", {"text": shown}
             reason = self.composer.last_error()
             wrote = bool(session.parts or session.reasons)
-            answer = self._finish(ctx, session, self.composer.name, not wrote, reason)
+            unanswered = self.composer.unanswered()
+            answer = self._finish(ctx, session, self.composer.name, not wrote, reason, unanswered)
+            if answer.unanswered and answer.status == Status.PARTIAL:
+                yield "delta", {"text": unanswered_note(answer.unanswered)}
             if answer.fallback and not streamed and answer.status != Status.NO_ANSWER:
                 yield "delta", {"text": answer.answer}  # the extractive answer that replaced it
         except Stop as stop:
@@ -215,7 +231,9 @@ class AnswerPipeline:
         composer: str,
         no_answer: bool,
         reason: str,
+        unanswered: list[str] | None = None,
     ) -> Answer:
+        unanswered = list(unanswered or [])
         if no_answer:
             verified = None
         elif isinstance(drafted, VerifySession):
@@ -232,22 +250,25 @@ class AnswerPipeline:
                 if not draft.no_answer:
                     verified = self.verifier.verify(draft.sentences, ctx.passages)
                     composer, no_answer = f"{composer}+extractive-fallback", False
+                    unanswered = draft.unanswered
         if verified is None or verified.kept == 0:
             return self._no_answer(ctx, composer, fallback)
         if composer.endswith("+extractive-fallback"):
             dropped += verified.removed
         else:
             dropped = verified.removed
-        status = Status.PARTIAL if dropped else Status.ANSWERED
+        status = Status.PARTIAL if dropped or unanswered else Status.ANSWERED
+        text = verified.text + ("\n\n" + unanswered_note(unanswered) if unanswered else "")
         return self._answer(
             ctx,
             status,
-            verified.text,
+            text,
             composer,
             citations=verified.citations,
             removed_sentences=dropped,
             fallback=fallback,
             passages=ctx.passages,
+            unanswered=unanswered,
         )
 
     def _no_answer(self, ctx: AnswerContext, composer: str, fallback: str = "") -> Answer:

@@ -123,6 +123,7 @@ class AnswerOut(BaseModel):
     removed_sentences: int = 0
     fallback: str = ""
     related: list[CitationOut] = []
+    unanswered: list[str] = []  # parts of the question the documents don't answer (status partial)
     kind: Literal["answer", "compare", "plan"] = "answer"
 
 

@@ -43,6 +43,10 @@ class Composer(Protocol):
         """Why the last ``stream`` in this thread ended early ('' when it didn't)."""
         ...
 
+    def unanswered(self) -> list[str]:
+        """The parts of the last question (in this thread) that no passage answers."""
+        ...
+
     def condense(self, question: str, previous: list[str]) -> str | None:
         """A follow-up rewritten as a standalone question, or None for the rule-based rewrite."""
         ...

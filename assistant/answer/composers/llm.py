@@ -260,6 +260,9 @@ class LLMComposer:
     def query_texts(self, question: str) -> list[str]:
         return []  # the model reads the passages; only its fallback embeds, and only when it runs
 
+    def unanswered(self) -> list[str]:
+        return []  # the model answers the question whole; the verifier removes what it cannot back
+
     def last_error(self) -> str:
         """Why the last ``stream`` in this thread ended early ('' when it didn't)."""
         return str(getattr(self._local, "error", ""))
