@@ -166,9 +166,12 @@ class SecurityHeadersMiddleware:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # one path may have several routes (PUT and DELETE): allow them all
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(app, request.url.path))}
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -196,6 +199,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def crashed(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled %s", type(exc).__name__, exc_info=exc)
         return JSONResponse({"error": "Something went wrong on our side. Please try again."}, status_code=500)
+
+
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def create_app(settings: Settings | None = None, assistant: AssistantAPI | None = None) -> FastAPI:

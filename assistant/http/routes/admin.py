@@ -43,7 +43,7 @@ router = APIRouter(
     prefix="/api/admin",
     tags=["admin"],
     dependencies=[Depends(get_admin)],
-    responses=error_responses(401, 403, 429, 503),
+    responses=error_responses(400, 401, 403, 413, 422, 429, 503),
 )
 
 DocIdParam = Annotated[str, PathParam(pattern=DOC_ID_PATTERN)]

@@ -33,7 +33,7 @@ __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["sign-in"])
+router = APIRouter(tags=["sign-in"], responses=error_responses(400, 403, 413, 422, 429))
 
 FLOW_COOKIE = "nbhd_signin"
 FLOW_TTL_S = 600
