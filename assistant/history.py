@@ -221,17 +221,10 @@ class History:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
-                    feedback.c.answer_id,
-                    feedback.c.rating,
-                    feedback.c.reason,
-                    feedback.c.channel,
-                    feedback.c.category,
+                    feedback.c.answer_id, feedback.c.rating, feedback.c.reason, feedback.c.channel
                 ).order_by(feedback.c.id)
             ).all()
-        return [
-            {"answer_id": r[0], "rating": r[1], "reason": r[2], "channel": r[3], "category": r[4]}
-            for r in rows
-        ]
+        return [{"answer_id": r[0], "rating": r[1], "reason": r[2], "channel": r[3]} for r in rows]
 
     # --- what the admin's feedback page reads (questions are stored redacted)
     def feedback_details(self, limit: int = 500) -> list[dict[str, Any]]:

@@ -258,9 +258,7 @@ class Library:
         if rec is None:
             return None
         chunks = self._doc_chunks.of(snap, doc_id)
-        passage = find_passage(chunks, chunk_id, quote)
-        if passage is None and chunks and not quote:
-            passage = find_passage(chunks, chunks[0].id, None)  # no passage asked for: the start
+        passage = find_passage(chunks, chunk_id, quote)  # None if none asked for: the viewer lists sections
         lib = self.store.doc(doc_id)
         out = self._row(rec, lib, self._approach_names(snap).get(doc_id, []), admin)
         out["passage"] = passage

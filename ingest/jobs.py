@@ -41,6 +41,7 @@ __all__ = [
     "QUEUE_NAME",
     "JobContext",
     "LocalRunner",
+    "consistency",
     "enqueue_rq",
     "meta_of",
     "pid_alive",
@@ -235,6 +236,23 @@ class LocalRunner:
             except Exception as exc:  # the database may be briefly away: try again on the next poll
                 log.warning("ingest runner: %s", exc)
             self._wake.wait(self.poll_s)
+
+
+def consistency(index: VectorIndex) -> list[str]:
+    """What is wrong with the index, if anything: a committed document whose visible chunks are
+    not exactly its recorded count (half a document). Invisible leftovers of a killed run are
+    not wrong (the next ingest collects them)."""
+    records = index.documents()
+    visible: dict[str, int] = {}
+    for chunk in index.iter_chunks():
+        rec = records.get(chunk.doc_id)
+        if rec is not None and rec.doc_hash == chunk.doc_hash:
+            visible[chunk.doc_id] = visible.get(chunk.doc_id, 0) + 1
+    return [
+        f"{doc_id}: {visible.get(doc_id, 0)} visible chunks, the record says {rec.chunks}"
+        for doc_id, rec in sorted(records.items())
+        if visible.get(doc_id, 0) != rec.chunks
+    ]
 
 
 # --- RQ: several workers or machines

@@ -51,7 +51,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int, doc_id: str | None 
     name = _base_name(filename)
     stem, dot, ext = name.rpartition(".")
     suffix = f".{ext.lower()}" if dot else ""
-    if not name or not dot or not stem:
+    if not name or not dot or not ext or not stem.strip(". "):
         raise IngestError("the file has no name with a type (such as .pdf)")
     if suffix not in SUPPORTED_EXTENSIONS:
         allowed = ", ".join(sorted(e.lstrip(".").upper() for e in SUPPORTED_EXTENSIONS))

@@ -54,8 +54,8 @@ __all__ = [
     "is_admin",
     "key_caller",
     "page_caller",
-    "session_caller",
     "parse_api_keys",
+    "session_caller",
     "session_limit",
 ]
 

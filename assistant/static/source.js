@@ -79,7 +79,7 @@
     if (mark) mark.scrollIntoView({ block: "center" });
     NB.announce("Showing " + d.title + (d.quote_page ? ", page " + d.quote_page : ""));
     NB.api("/api/documents/" + encodeURIComponent(d.doc_id)).then(function (doc) {
-      if (!doc.sections || doc.sections.length < 2) return;
+      if (!doc.sections || doc.sections.length < (d.passage ? 2 : 1)) return;
       root.appendChild(h("h2", { text: "Contents" }));
       var list = h("ul", { class: "plain" });
       doc.sections.forEach(function (s) {
