@@ -147,7 +147,10 @@ def _process(ctx: JobContext, job: Job, workdir: Path, beat: _Heartbeat) -> None
     path = workdir / f"{meta.doc_id}{suffix}"  # doc_id and suffix were checked at upload
     path.write_bytes(data)
     ingestor = Ingestor(ctx.settings, index=ctx.index, embedder=ctx.embedder)
-    result = ingestor.ingest_one(path, meta, progress=beat.tell)
+    try:
+        result = ingestor.ingest_one(path, meta, progress=beat.tell)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # before the job is seen to finish
     if result.status == "failed":
         store.finish(job.id, "failed", result.reason)
         store.audit(job.actor, "ingest_failed", job.doc_id, job.file_sha256, result.reason)

@@ -244,6 +244,12 @@ def test_ask_stream_cite_preview_feedback_under_strict_csp(page: Page, servers: 
     expect(preview.locator("mark")).to_be_visible()
     expect(preview).to_contain_text("Year: 2018")
     assert "Nottingham" in preview.inner_text()
+    viewer = preview.get_by_role("link", name="Open the document at this passage")
+    assert (viewer.get_attribute("href") or "").startswith(servers.api + "/source/")
+    with page.context.expect_page() as opened:
+        viewer.click()  # the source viewer, in a new tab, the quoted span highlighted
+    expect(opened.value.locator("mark#quote")).to_be_visible()
+    opened.value.close()
     page.get_by_role("button", name="Helpful", exact=True).click()
     expect(page.get_by_text("Thank you for your feedback.")).to_be_visible()
     rows = servers.app.state.assistant.history.feedback_rows()
