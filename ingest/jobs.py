@@ -168,9 +168,9 @@ def _process(ctx: JobContext, job: Job, workdir: Path, beat: _Heartbeat) -> None
         version=(previous.version if previous else 0) + 1,
         withdrawn_at=None,
     )
+    ctx.on_commit(job.doc_id)  # answered from before anyone is told it is indexed
     store.finish(job.id, "indexed", chunks=result.chunks)
     store.audit(job.actor, "indexed", job.doc_id, job.file_sha256, f"{job.action}: {result.chunks} chunks")
-    ctx.on_commit(job.doc_id)
 
 
 def recover(ctx: JobContext) -> list[str]:

@@ -80,7 +80,8 @@ def source_url(base_url: str, doc_id: str, chunk_id: str = "", quote_text: str =
     if not base_url or not doc_id:
         return None
     url = f"{base_url.rstrip('/')}/source/{quote(doc_id, safe='')}"
-    params = {k: v for k, v in (("chunk", chunk_id), ("quote", " ".join(quote_text.split())[:MAX_QUOTE])) if v}
+    start = " ".join(quote_text.split())[:MAX_QUOTE]
+    params = {k: v for k, v in (("chunk", chunk_id), ("quote", start)) if v}
     return f"{url}?{urlencode(params)}" if params else url
 
 

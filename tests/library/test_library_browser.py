@@ -175,3 +175,76 @@ def test_a_non_admin_sees_no_admin_controls(browser: Browser, site: dict[str, An
     assert deleted == 403
     no_axe_violations(page)
     shot(page, "signin")
+
+
+SECRET = "The Quillmere pilot gave 9 tenancy sustainment officers to the Hollins estate in 2024."
+SECRET_QUESTION = "How many tenancy sustainment officers did the Quillmere pilot give to the Hollins estate?"
+SECRET_DOC = "quillmere-tenancy-pilot"
+
+
+def test_a_restricted_document_never_reaches_an_anonymous_caller(browser: Browser, site: dict[str, Any]) -> None:
+    """Staff upload a staff-only document and are answered from it; an anonymous caller gets
+    nothing of it from chat (JSON and stream), sources, the library, the documents API, the
+    original file, the source viewer, approaches or a plan export."""
+    import httpx
+
+    url, issuer = site["url"], site["issuer"]
+    signed_in_as = issuer.user
+    issuer.user = {"sub": "user-2", "name": "Sam Staff", "groups": ["g-admins", "g-staff"]}
+    try:
+        page = new_page(browser)
+        page.goto(f"{url}/admin")
+        page.get_by_role("link", name="Sign in with your council account").click()
+        expect(page.get_by_role("heading", name="Manage the library")).to_be_visible()
+    finally:
+        issuer.user = signed_in_as
+    text = f"# Quillmere tenancy pilot\n\n## Findings\n\n{SECRET} Rent arrears fell in the first year.\n"
+    status, body = page.evaluate(
+        """async ([name, text]) => { const fd = new FormData();
+            fd.append('file', new File([text], name, {type: 'text/markdown'}));
+            fd.append('title', 'Quillmere tenancy pilot'); fd.append('audience', 'staff');
+            const r = await fetch('/api/admin/documents', {method: 'POST', body: fd});
+            return [r.status, await r.json()]; }""", [f"{SECRET_DOC}.md", text])
+    assert status == 202, body
+    job_id = body["job"]["job_id"]
+    state = page.evaluate("""async (j) => { for (let i = 0; i < 2400; i++) {
+            const s = (await (await fetch('/api/admin/jobs/' + j)).json()).state;
+            if (s === 'indexed' || s === 'failed') return s;
+            await new Promise(r => setTimeout(r, 100)); } }""", job_id)
+    assert state == "indexed"
+
+    staff = ask(page, SECRET_QUESTION)  # the test can fail: staff are answered from it
+    me = page.evaluate("async () => (await fetch('/api/me')).json()")
+    lib = page.evaluate("async () => (await fetch('/api/documents')).json()")
+    assert any(c["doc_id"] == SECRET_DOC for c in staff["citations"]), (
+        me, staff["status"], [r["doc_id"] for r in staff.get("related") or []],
+        [(d["doc_id"], d["status"], d["chunks"]) for d in lib["documents"]])
+
+    with httpx.Client(base_url=url, timeout=120) as anon:
+        seen: list[str] = []
+        seen.append(anon.post("/api/chat", json={"message": SECRET_QUESTION}).text)
+        seen.append(anon.post("/api/chat", json={"message": SECRET_QUESTION},
+                              headers={"Accept": "text/event-stream"}).text)
+        seen.append(anon.get("/api/sources").text)
+        seen.append(anon.get("/api/documents").text)
+        seen.append(anon.get("/api/documents", params={"q": "Quillmere"}).text)
+        seen.append(anon.get("/api/approaches").text)
+        for path in (f"/api/sources/{SECRET_DOC}", f"/api/documents/{SECRET_DOC}",
+                     f"/api/documents/{SECRET_DOC}/file", f"/source/{SECRET_DOC}"):
+            r = anon.get(path, params={"quote": SECRET})
+            assert r.status_code == 404, path
+            seen.append(r.text)
+        plan = anon.post("/api/plan", json={"brief": "Plan tenancy sustainment officers for a housing estate pilot"})
+        seen.append(plan.text)
+        if plan.status_code == 200 and plan.json().get("docx_url"):
+            import io
+
+            import docx
+
+            got = anon.get(plan.json()["docx_url"])
+            assert got.status_code == 200
+            seen.append("\n".join(p.text for p in docx.Document(io.BytesIO(got.content)).paragraphs))
+        assert anon.get("/api/admin/feedback.csv").status_code == 403
+    for text_seen in seen:
+        for leak in (SECRET_DOC, "Quillmere tenancy pilot", "9 tenancy", "Rent arrears"):  # not in the question
+            assert leak not in text_seen, (leak, text_seen[:500])
