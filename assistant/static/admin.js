@@ -81,7 +81,7 @@
   function poll() {
     window.clearTimeout(pollTimer);
     loadJobs().then(function (active) {
-      if (!active && poll.wasActive) { loadDocs(); loadAudit(); NB.announce("Indexing finished."); }
+      if (!active && poll.wasActive) { loadDocs(); loadAudit(); loadFeedback(); NB.announce("Indexing finished."); }
       poll.wasActive = active;
       pollTimer = window.setTimeout(poll, active ? 1000 : 5000);
     }).catch(function () { pollTimer = window.setTimeout(poll, 5000); });

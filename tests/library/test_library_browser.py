@@ -146,6 +146,12 @@ def test_admin_uploads_asks_opens_the_citation_and_withdraws(browser: Browser, s
     expect(page.locator("#results table")).to_be_visible()
     no_axe_violations(page)
     shot(page, "library")
+    page.get_by_role("link", name="Neighbourhood Action Teams", exact=True).click()  # a catalogued approach's page
+    expect(page.get_by_role("heading", name="Neighbourhood Action Teams", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Key documents")).to_be_visible()
+    expect(page.locator("#approach ol li").first).to_contain_text("passage")
+    no_axe_violations(page)
+    shot(page, "approach")
 
     page.goto(f"{url}/admin")
     page.on("dialog", lambda d: d.accept())
