@@ -290,6 +290,7 @@ def rq_run(job_id: str) -> str:
     """What an RQ worker runs for one job id."""
     ctx = _rq_context()
     ctx.owner = owner_id()  # RQ forks a work horse per job: this process is the owner
+    ctx.store.engine.dispose(close=False)  # never share the parent's database connections after a fork
     job = run_job(ctx, job_id)
     return job.state if job is not None else "claimed elsewhere"
 

@@ -194,8 +194,11 @@ class Ingestor:
         visible at its registry record, the old version's chunks go after it."""
         tell = progress or (lambda _fraction, _stage: None)
         report = IngestReport()
-        report.orphans_removed = self.index.collect_garbage()
         registry = self.index.documents()
+        current = registry.get(meta.doc_id)
+        # only this document's leftovers: another worker may be writing another document's
+        # (still invisible) chunks right now, and a global sweep would delete them
+        report.orphans_removed = self.index.delete_versions(meta.doc_id, current.doc_hash if current else "")
         tell(0.05, "reading")
         try:
             pending = self._prepare(path, {meta.doc_id: meta}, registry, report)
