@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 
 from assistant.config import Settings
-from assistant.teams.auth import CLOCK_SKEW_S, AuthError, BotFrameworkKeys
+from assistant.teams.auth import CLOCK_SKEW_S, AuthError, BotFrameworkKeys, decode_rs256
 
 __all__ = [
     "Identity",
@@ -111,28 +110,14 @@ class OidcVerifier:
 
     def validate(self, token: str, nonce: str | None = None) -> Identity:
         """The caller an ID token names, or AuthError (a short reason for logs)."""
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise AuthError("malformed token") from exc
-        if header.get("alg") != "RS256":
-            raise AuthError("token algorithm is not RS256")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise AuthError("token names no key")
-        key = self.keys.get(kid)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.jwk.key,
-                algorithms=["RS256"],
-                audience=self.settings.oidc_client_id,
-                issuer=self.settings.oidc_issuer,
-                leeway=CLOCK_SKEW_S,
-                options={"require": ["exp", "iss", "aud", "sub"], "verify_signature": True},
-            )
-        except jwt.PyJWTError as exc:
-            raise AuthError(f"token rejected: {type(exc).__name__}") from exc
+        claims, _key = decode_rs256(
+            token,
+            self.keys,
+            audience=self.settings.oidc_client_id,
+            issuer=self.settings.oidc_issuer,
+            leeway=CLOCK_SKEW_S,
+            require=["exp", "iss", "aud", "sub"],
+        )
         if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
             raise AuthError("token nonce does not match the sign-in")
         groups, admin = map_groups(self.settings, claims.get(self.settings.oidc_groups_claim))

@@ -72,7 +72,9 @@ def test_upload_index_replace_withdraw(lib: tuple[TestClient, FakeAssistant]) ->
     gone = client.delete("/api/admin/documents/Aspley-ward-plan", headers=ADMIN)
     assert gone.status_code == 200
     assert chat_docs(client, "kingfisher survey") == []
-    assert client.get("/api/sources/Aspley-ward-plan", headers=PUBLIC).status_code == 404
+    for path in ("/api/sources/Aspley-ward-plan", "/api/documents/Aspley-ward-plan",
+                 "/api/documents/Aspley-ward-plan/file", "/source/Aspley-ward-plan"):
+        assert client.get(path, headers=PUBLIC).status_code == 404, path
     assert "Aspley-ward-plan" not in [d["doc_id"] for d in client.get("/api/documents", headers=PUBLIC).json()["documents"]]
     withdrawn = client.get("/api/documents", params={"status": "withdrawn"}, headers=ADMIN).json()["documents"]
     assert [d["doc_id"] for d in withdrawn] == ["Aspley-ward-plan"]

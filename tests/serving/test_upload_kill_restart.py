@@ -21,8 +21,9 @@ from tests.library.conftest import pdf_bytes
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
 ADMIN = {"Authorization": "Bearer adm"}
-PAGES = [f"Page {n} of the Larkhill estate review. Ward {n} reported {n + 2} repairs completed by the "
-         f"neighbourhood team, and residents asked for {n % 7 + 1} more litter bins near the shops." for n in range(50)]
+CORPUS_TEXT = (Path(__file__).resolve().parents[2] / "corpus" / "local-trust-neighbourhood-working-disadvantaged-areas-2024.txt")
+WORDS = CORPUS_TEXT.read_text(encoding="utf-8").split()
+PAGES = [" ".join(WORDS[n * 150:(n + 1) * 150]) for n in range(50)]  # real prose, 150 words a page
 
 
 def job_state(server: ServeProcess, job_id: str) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def test_sigkill_while_indexing_an_upload_then_restart(
     print(f"killed while {killed_at}; after the restart: {job['state']} ({job['chunks']} chunks)")
     docs = {d["doc_id"]: d for d in httpx.get(f"{server.url}/api/documents", headers=ADMIN, timeout=30).json()["documents"]}
     if job["state"] == "indexed":
-        assert docs["larkhill-review"]["chunks"] == job["chunks"] > 0 and docs["larkhill-review"]["pages"] == 50
+        assert docs["larkhill-review"]["chunks"] == job["chunks"] >= 20 and docs["larkhill-review"]["pages"] == 50
     else:
         assert job["reason"] and "larkhill-review" not in docs
     server.stop()
