@@ -242,6 +242,10 @@ def _job(row: Any) -> Job:
     )
 
 
+def _still_owned(job_id: str, owner: str) -> tuple[Any, ...]:
+    return ingest_jobs.c.id == job_id, ingest_jobs.c.state == "processing", ingest_jobs.c.owner == owner
+
+
 class LibraryStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -392,13 +396,26 @@ class LibraryStore:
                 )
             )
 
-    def requeue(self, job_id: str, stage: str) -> None:
+    def requeue(self, job_id: str, stage: str, owner: str) -> bool:
+        """processing (by ``owner``, found gone) -> queued; False when the job has moved on since
+        (finished, or already taken over by another worker's recovery)."""
         with self.engine.begin() as conn:
-            conn.execute(
+            done = conn.execute(
                 update(ingest_jobs)
-                .where(ingest_jobs.c.id == job_id, ingest_jobs.c.state == "processing")
+                .where(*_still_owned(job_id, owner))
                 .values(state="queued", owner="", stage=stage[:40], progress=0.0, updated_at=_now())
             )
+        return bool(done.rowcount)
+
+    def abandon(self, job_id: str, owner: str, reason: str) -> bool:
+        """processing (by ``owner``, found gone) -> failed with ``reason``; False as for requeue."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(ingest_jobs)
+                .where(*_still_owned(job_id, owner))
+                .values(state="failed", stage="failed", reason=reason[:2000], updated_at=_now())
+            )
+        return bool(done.rowcount)
 
     def abandoned(self, lease_s: float, alive: Any) -> list[Job]:
         """Processing jobs whose owner is gone: on this host a process that no longer runs

@@ -178,16 +178,16 @@ def recover(ctx: JobContext) -> list[str]:
     ids queued again (the caller hands them to its queue)."""
     again: list[str] = []
     for job in ctx.store.abandoned(ctx.settings.job_lease_s, _alive_elsewhere(ctx.owner)):
+        # each change is conditional on the job still being the dead owner's: its owner may have
+        # finished it since we looked, or another worker's recovery may have taken it over
         if job.attempts >= MAX_ATTEMPTS:
-            ctx.store.finish(
-                job.id,
-                "failed",
+            reason = (
                 "indexing stopped twice when the server stopped; the document was not changed. "
-                "Upload it again; if this repeats, the file may be too large to read.",
+                "Upload it again; if this repeats, the file may be too large to read."
             )
-            ctx.store.audit("system", "ingest_failed", job.doc_id, job.file_sha256, "abandoned")
-        else:
-            ctx.store.requeue(job.id, "resumed after a restart")
+            if ctx.store.abandon(job.id, job.owner, reason):
+                ctx.store.audit("system", "ingest_failed", job.doc_id, job.file_sha256, "abandoned")
+        elif ctx.store.requeue(job.id, "resumed after a restart", job.owner):
             again.append(job.id)
     return again
 

@@ -284,3 +284,18 @@ def test_abandoned_jobs_are_resumed_once_then_failed(lib: tuple[TestClient, Fake
     assert recover(ctx) == []
     failed = store.job(job.id)
     assert failed is not None and failed.state == "failed" and "stopped twice" in failed.reason
+
+    # recovery changes a job only while the owner it found gone still holds it: an owner that
+    # finished meanwhile, or another worker's recovery that took it over, wins
+    other = store.new_job("b", "upload", digest, {"doc_id": "b", "title": "B", "suffix": ".md"}, "key:adm")
+    assert store.claim(other.id, f"{host}:{dead}")
+    store.finish(other.id, "indexed", chunks=1)
+    assert not store.requeue(other.id, "resumed after a restart", f"{host}:{dead}")
+    assert not store.abandon(other.id, f"{host}:{dead}", "gone")
+    assert store.job(other.id).state == "indexed"  # type: ignore[union-attr]
+    taken = store.new_job("c", "upload", digest, {"doc_id": "c", "title": "C", "suffix": ".md"}, "key:adm")
+    assert store.claim(taken.id, f"{host}:{dead}")
+    assert store.requeue(taken.id, "resumed after a restart", f"{host}:{dead}")  # one recovery takes it over
+    assert store.claim(taken.id, f"{host}:{os.getpid()}")  # a live worker runs it
+    assert not store.requeue(taken.id, "resumed after a restart", f"{host}:{dead}")  # a late second recovery
+    assert store.job(taken.id).state == "processing"  # type: ignore[union-attr]
