@@ -100,6 +100,22 @@ class Settings(BaseSettings):
     teams_allowed_service_hosts: str = MICROSOFT_SERVICE_HOSTS
     public_base_url: str = Field(default="", description="URL users reach the app at, for links")
 
+    # --- the library: documents an admin manages, background ingest jobs, sign-in
+    admin_groups: str = "admin"  # comma-separated groups whose members may manage documents
+    refresh_seconds: float = Field(default=1.0, ge=0.0, le=60.0)  # registry re-check (other workers)
+    job_queue: Literal["local", "rq"] = "local"  # local: in-process runner; rq: RQ on job_redis_url
+    job_redis_url: str = ""  # redis://host:6379/0 for job_queue=rq (`nbhd worker` processes the jobs)
+    job_lease_s: float = Field(default=30.0, ge=2.0)  # a processing job silent this long was abandoned
+    session_secret: SecretStr | None = None  # signs sign-in cookies; unset = a key kept in the data dir
+    session_hours: float = Field(default=8.0, gt=0.0, le=24.0 * 30)
+    oidc_issuer: str = ""  # e.g. https://login.microsoftonline.com/<tenant>/v2.0; unset = no OIDC sign-in
+    oidc_metadata_url: str = ""  # unset = <issuer>/.well-known/openid-configuration
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr | None = None
+    oidc_groups_claim: str = "groups"  # Entra: "groups" (object ids) or "roles" (app roles)
+    oidc_group_map: str = ""  # "claim-value:audience|audience,..."; a value mapped to an admin group is admin
+    oidc_scopes: str = "openid profile email"
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, value: str) -> str:
@@ -111,6 +127,10 @@ class Settings(BaseSettings):
     def _sane(self) -> Settings:
         if not self.chunk_min_words <= self.chunk_target_words <= self.chunk_max_words:
             raise ValueError("chunk sizes must satisfy min <= target <= max")
+        if self.job_queue == "rq" and not self.job_redis_url:
+            raise ValueError("NBHD_JOB_QUEUE=rq needs NBHD_JOB_REDIS_URL")
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("NBHD_OIDC_ISSUER needs NBHD_OIDC_CLIENT_ID (the audience of its ID tokens)")
         return self
 
     # --- derived paths and lists
@@ -133,6 +153,20 @@ class Settings(BaseSettings):
     @property
     def teams_service_host_list(self) -> list[str]:
         return [h.strip().lower() for h in self.teams_allowed_service_hosts.split(",") if h.strip()]
+
+    @property
+    def admin_group_list(self) -> list[str]:
+        return [g.strip() for g in self.admin_groups.split(",") if g.strip()]
+
+    @property
+    def oidc_metadata(self) -> str:
+        if self.oidc_metadata_url:
+            return self.oidc_metadata_url
+        return self.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration" if self.oidc_issuer else ""
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     @property
     def max_file_bytes(self) -> int:

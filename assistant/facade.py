@@ -9,6 +9,9 @@ Teams call, and that the test fakes implement (mypy checks them against it).
     assistant.plan_link(plan_id, groups)         -> {"plan_id", "token", "expires"}: a signed download
     assistant.plan_docx_by_link(plan_id, token)  -> Word bytes for whoever holds a valid link
     assistant.sources(groups), assistant.source(doc_id, groups, chunk_id, quote)
+    assistant.library.documents(groups, admin, q=...)   -> the library (assistant.library.Library)
+    assistant.admin.upload(data, filename, fields, actor) -> a queued ingest job (LibraryAdmin)
+    assistant.start_jobs()             -> start running ingest jobs (the web app's lifespan calls it)
 
 Stream events (the SSE contract): ``meta`` {conversation_id, answer_id}, ``status``
 {status}, ``delta`` {text} (verified text only, sentence by sentence), ``citations``
@@ -21,10 +24,14 @@ channel can be typed without loading the model.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.config import Settings
 from assistant.types import Answer, ChatRequest
+
+if TYPE_CHECKING:  # the library pulls the knowledge base (numpy, the index): channels type against it only
+    from assistant.library import Library
+    from assistant.library_admin import LibraryAdmin
 
 __all__ = ["AssistantAPI", "FeedbackStore", "StreamEvent"]
 
@@ -34,7 +41,11 @@ StreamEvent = tuple[str, dict[str, Any]]
 class FeedbackStore(Protocol):
     """The part of the history a channel writes to."""
 
-    def add_feedback(self, answer_id: str, rating: str, reason: str | None, channel: str) -> None: ...
+    def add_feedback(
+        self, answer_id: str, rating: str, reason: str | None, channel: str, category: str | None = None
+    ) -> None:
+        """``reason`` is the user's comment (redacted); ``category`` one of FEEDBACK_CATEGORIES."""
+        ...
 
     def answer_exists(self, answer_id: str) -> bool: ...
 
@@ -93,6 +104,20 @@ class AssistantAPI(Protocol):
         self, doc_id: str, groups: tuple[str, ...], chunk_id: str | None = None, quote: str | None = None
     ) -> dict[str, Any] | None:
         """Metadata and the cited passage; None when absent or not visible (never a hint)."""
+        ...
+
+    @property
+    def library(self) -> Library:
+        """Documents, the source viewer, approaches and original files, as a caller may see them."""
+        ...
+
+    @property
+    def admin(self) -> LibraryAdmin:
+        """Upload, replace, withdraw, edit; jobs, audit, feedback. Routes check ``admin`` first."""
+        ...
+
+    def start_jobs(self) -> None:
+        """Run ingest jobs in this process (``NBHD_JOB_QUEUE=local``); a no-op with RQ."""
         ...
 
     def ready(self) -> dict[str, bool]: ...

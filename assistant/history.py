@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -26,7 +27,9 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -53,8 +56,9 @@ feedback = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("answer_id", String(64), index=True, nullable=False),
     Column("rating", String(8), nullable=False),
-    Column("reason", Text),
+    Column("reason", Text),  # the user's comment (redacted)
     Column("channel", String(20)),
+    Column("category", String(20)),  # wrong | incomplete | wrong_source | out_of_date | other
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -68,7 +72,9 @@ replies = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-__all__ = ["History", "Turn", "create_tables", "make_engine"]
+__all__ = ["FEEDBACK_CATEGORIES", "History", "Turn", "create_tables", "make_engine"]
+
+FEEDBACK_CATEGORIES = ("wrong", "incomplete", "wrong_source", "out_of_date", "other")
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,14 @@ def _chunk_ids(citations_json: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if isinstance(i, str) and i))
 
 
+def _citations(citations_json: str | None) -> list[dict[str, Any]]:
+    try:
+        found = json.loads(citations_json or "[]")
+    except ValueError:
+        return []
+    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -105,18 +119,35 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_tables(engine: Engine, attempts: int = 5) -> None:
-    """``metadata.create_all``, retried: workers starting together against one fresh PostgreSQL
+def create_tables(engine: Engine, tables: MetaData = metadata, attempts: int = 5) -> None:
+    """``tables.create_all``, retried: workers starting together against one fresh PostgreSQL
     database race to create the tables, and the loser's CREATE fails ("already exists", or a
-    unique violation in pg_type) once the winner commits. A retry then finds the tables."""
+    unique violation in pg_type) once the winner commits. A retry then finds the tables.
+    Columns added since a table was created are added to it (``_ADDED_COLUMNS``)."""
     for attempt in range(attempts):
         try:
-            metadata.create_all(engine)
+            tables.create_all(engine)
+            _add_columns(engine, tables)
             return
         except DBAPIError:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.1 * (attempt + 1))
+
+
+# Columns added to a table after it first shipped: (table, column, SQL type), added on start-up.
+_ADDED_COLUMNS = (("feedback", "category", "VARCHAR(20)"),)
+
+
+def _add_columns(engine: Engine, tables: MetaData) -> None:
+    names = {t for t, _c, _k in _ADDED_COLUMNS if t in tables.tables}
+    if not names:
+        return
+    found = inspect(engine)
+    for table, column, kind in _ADDED_COLUMNS:
+        if table in names and column not in {c["name"] for c in found.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
 class History:
@@ -166,7 +197,9 @@ class History:
                 )
             )
 
-    def add_feedback(self, answer_id: str, rating: str, reason: str | None, channel: str) -> None:
+    def add_feedback(
+        self, answer_id: str, rating: str, reason: str | None, channel: str, category: str | None = None
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 feedback.insert().values(
@@ -174,6 +207,7 @@ class History:
                     rating=rating,
                     reason=reason,
                     channel=channel,
+                    category=category if category in FEEDBACK_CATEGORIES else None,
                     created_at=datetime.now(UTC),
                 )
             )
@@ -191,6 +225,77 @@ class History:
                 ).order_by(feedback.c.id)
             ).all()
         return [{"answer_id": r[0], "rating": r[1], "reason": r[2], "channel": r[3]} for r in rows]
+
+    # --- what the admin's feedback page reads (questions are stored redacted)
+    def feedback_details(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Feedback, newest first, with the question, the answer and what it cited."""
+        query = (
+            select(
+                feedback.c.answer_id,
+                feedback.c.rating,
+                feedback.c.category,
+                feedback.c.reason,
+                feedback.c.channel,
+                feedback.c.created_at,
+                turns.c.standalone,
+                turns.c.answer,
+                turns.c.status,
+                turns.c.citations_json,
+            )
+            .select_from(feedback.outerjoin(turns, turns.c.answer_id == feedback.c.answer_id))
+            .order_by(feedback.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            {
+                "answer_id": r[0],
+                "rating": r[1],
+                "category": r[2],
+                "comment": r[3],
+                "channel": r[4],
+                "created_at": r[5].isoformat(timespec="seconds") if r[5] else None,
+                "question": r[6] or "",
+                "answer": r[7] or "",
+                "status": r[8] or "",
+                "citations": _citations(r[9]),
+            }
+            for r in rows
+        ]
+
+    def turn(self, answer_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(
+                select(turns.c.standalone, turns.c.answer, turns.c.status, turns.c.citations_json).where(
+                    turns.c.answer_id == answer_id
+                )
+            ).first()
+        if r is None:
+            return None
+        return {"question": r[0], "answer": r[1] or "", "status": r[2] or "", "citations": _citations(r[3])}
+
+    def declined(self, limit: int = 2000) -> list[str]:
+        """The questions (as rewritten, redacted) the assistant declined, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(turns.c.standalone)
+                .where(turns.c.status == "no_answer")
+                .order_by(turns.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [r[0] for r in rows]
+
+    def cited_documents(self) -> dict[str, int]:
+        """doc_id -> how many answers cited it (withdrawn documents included: history keeps it)."""
+        counts: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(turns.c.citations_json).where(turns.c.citations_json != "[]")).all()
+        for (raw,) in rows:
+            for doc_id in {c.get("doc_id") for c in _citations(raw)}:
+                if isinstance(doc_id, str) and doc_id:
+                    counts[doc_id] = counts.get(doc_id, 0) + 1
+        return counts
 
     # --- channel messages -> answers (Teams feedback names the message, not the answer)
     def remember_reply(self, conversation: str, activity_id: str, answer_id: str) -> None:

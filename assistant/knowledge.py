@@ -201,7 +201,7 @@ class KnowledgeBase:
         settings: Settings,
         index: VectorIndex | None = None,
         embedder: Embedder | None = None,
-        refresh_seconds: float = 5.0,
+        refresh_seconds: float | None = None,
     ) -> None:
         self.settings = settings
         self.domain = load_domain(settings.data_dir)  # checked now: a bad council file fails at start-up
@@ -212,7 +212,9 @@ class KnowledgeBase:
         )
         self.index = index if index is not None else open_index(settings, model_id)
         self._embedder = embedder
-        self.refresh_seconds = refresh_seconds
+        # how often another process's registry commit (an upload, a withdrawal) is looked for;
+        # this process's own commits refresh at once (``snapshot(force=True)``)
+        self.refresh_seconds = settings.refresh_seconds if refresh_seconds is None else refresh_seconds
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
@@ -312,7 +314,11 @@ class KnowledgeBase:
             sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
             sentences += [c for s in sentences for c in clauses(s)]  # long sentences' clauses too
             if sentences:
-                snap.sentence_vectors = self._embed_by_length(sentences)
+                # a new version of one document: the others' sentences keep their vectors
+                known = self._snapshot.sentence_vectors if self._snapshot is not None else {}
+                reused = {s: known[s] for s in sentences if s in known}
+                reused.update(self._embed_by_length([s for s in sentences if s not in reused]))
+                snap.sentence_vectors = reused
                 snap.sentence_index()  # the matrix retrieval ranks sentences with, cached with the rest
         log.info(
             "built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started

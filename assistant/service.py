@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,12 +31,15 @@ from assistant.features.plan import plan
 from assistant.features.plans import LinkSigner, PlanStore, link_secret
 from assistant.history import History
 from assistant.knowledge import KnowledgeBase
+from assistant.library import Library
+from assistant.library_admin import LibraryAdmin
+from assistant.library_store import LibraryStore
 from assistant.privacy import redact
 from assistant.retrieval import Retriever
-from assistant.sources import DocChunks, list_sources, source_detail
+from assistant.sources import list_sources
 from assistant.types import Answer, ChatRequest, Citation, Passage, Status
 
-__all__ = ["Assistant", "build_assistant", "feature_answer"]
+__all__ = ["Assistant", "build_assistant", "feature_answer", "job_runner"]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,9 @@ class Assistant:
     history: History
     pipeline: AnswerPipeline
     plans: PlanStore
-    _doc_chunks: DocChunks = field(default_factory=DocChunks)
+    library: Library
+    admin: LibraryAdmin
+    _start_jobs: Callable[[], None] = field(default=lambda: None)
 
     # --- answers
     def answer(self, request: ChatRequest) -> Answer:
@@ -143,9 +148,12 @@ class Assistant:
     def source(
         self, doc_id: str, groups: tuple[str, ...], chunk_id: str | None = None, quote: str | None = None
     ) -> dict[str, Any] | None:
-        return source_detail(self.kb.snapshot(), self._doc_chunks, doc_id, groups, chunk_id, quote)
+        return self.library.source(doc_id, groups, chunk_id, quote)
 
     # --- operations
+    def start_jobs(self) -> None:
+        self._start_jobs()
+
     def ready(self) -> dict[str, bool]:
         """What /readyz reports: the index answers and has documents; the query model is loaded."""
         index_ok = self.kb.index.ping()
@@ -200,6 +208,9 @@ def build_assistant(
         history=history,
         composer=composer or make_composer(settings, kb),
     )
+    store = LibraryStore(history.engine)
+    library = Library(settings, kb, store, cited=history.cited_documents)
+    start, submit = job_runner(settings, kb, store)
     return Assistant(
         settings=settings,
         kb=kb,
@@ -207,9 +218,34 @@ def build_assistant(
         history=history,
         pipeline=pipeline,
         plans=PlanStore(settings.data_dir, _signer(settings)),
+        library=library,
+        admin=LibraryAdmin(settings, kb, store, history, library, submit),
+        _start_jobs=start,
     )
 
 
 def _signer(settings: Settings) -> LinkSigner:
     configured = settings.link_secret.get_secret_value() if settings.link_secret is not None else None
     return LinkSigner(lambda: link_secret(settings.data_dir, configured), settings.plan_link_ttl_s)
+
+
+def job_runner(
+    settings: Settings, kb: KnowledgeBase, store: LibraryStore
+) -> tuple[Callable[[], None], Callable[[str], None]]:
+    """(start, submit) for ingest jobs: an in-process runner, or RQ (``NBHD_JOB_QUEUE=rq``)."""
+    # deferred: ingest's loaders and the fp32 embedder are needed only once a job runs
+    from ingest.jobs import JobContext, LocalRunner, enqueue_rq
+
+    if settings.job_queue == "rq":
+        return (lambda: None), (lambda job_id: enqueue_rq(settings, job_id))
+    def refresh(_doc_id: str) -> None:
+        kb.snapshot(force=True)  # this process answers from the new version at once
+
+    ctx = JobContext(settings=settings, store=store, index=kb.index, on_commit=refresh)
+    runner = LocalRunner(ctx)
+
+    def submit(job_id: str) -> None:
+        runner.start()
+        runner.notify(job_id)
+
+    return runner.start, submit

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from assistant.config import Settings
 from assistant.embeddings import Embedder, ingest_embedder
 from assistant.errors import IngestError
@@ -183,6 +185,51 @@ class Ingestor:
                 report.notes.append(f"{unread} page(s) need OCR and were not read: {why}")
                 log.warning("%s", report.notes[-1])
         return report
+
+    def ingest_one(
+        self, path: Path, meta: DocMeta, progress: Callable[[float, str], None] | None = None
+    ) -> FileResult:
+        """One file with the metadata given (an upload: the file's stem is ``meta.doc_id``),
+        reporting progress (0..1, stage). Commits like ``run``: the new version becomes
+        visible at its registry record, the old version's chunks go after it."""
+        tell = progress or (lambda _fraction, _stage: None)
+        report = IngestReport()
+        registry = self.index.documents()
+        current = registry.get(meta.doc_id)
+        # only this document's leftovers: another worker may be writing another document's
+        # (still invisible) chunks right now, and a global sweep would delete them
+        report.orphans_removed = self.index.delete_versions(meta.doc_id, current.doc_hash if current else "")
+        tell(0.05, "reading")
+        try:
+            pending = self._prepare(path, {meta.doc_id: meta}, registry, report)
+        finally:
+            if self._loader is not None:
+                self._loader.close()
+                self._loader = None
+        result = report.results[0]
+        if pending is None:
+            return result
+        texts = [c.text for c in pending.chunks]
+        step = max(self.settings.embedding_batch_size, 1)
+        parts = []
+        try:
+            for start in range(0, len(texts), step):
+                tell(0.4 + 0.5 * start / len(texts), "embedding")
+                parts.append(self.embedder.embed(texts[start : start + step]))
+        except Exception as exc:
+            result.status, result.reason = "failed", f"embedding failed: {type(exc).__name__}"
+            return result
+        tell(0.92, "writing")
+        try:
+            self.index.upsert_chunks(pending.chunks, np.concatenate(parts))
+            self.index.commit_document(pending.record)  # the atomic switch to the new version
+        except Exception as exc:  # e.g. disk full: the document stays at its old version
+            result.status = "failed"
+            result.reason = f"could not write the index ({type(exc).__name__}): {str(exc)[:120]}"
+            return result
+        if result.status == "updated":
+            self.index.delete_versions(meta.doc_id, keep_hash=pending.record.doc_hash)
+        return result
 
     def _load(self, path: Path) -> LoadedDocument:
         """One file, in the worker process with the per-file limits (in-process when the

@@ -134,10 +134,10 @@ def search(
 
 
 def _register_features() -> None:
-    from assistant.cli import answer, doctor, features, serve, teams
+    from assistant.cli import answer, doctor, features, serve, teams, worker
     from eval import cli as cli_eval
 
-    for module in (answer, features, serve, teams, doctor, cli_eval):
+    for module in (answer, features, serve, teams, doctor, worker, cli_eval):
         module.register(app)
 
 

@@ -32,7 +32,21 @@ from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
 from assistant.facade import AssistantAPI
 from assistant.http.deps import RateLimiter, parse_api_keys
-from assistant.http.routes import chat, compare, feedback, health, pages, plans, sources
+from assistant.http.oidc import OidcVerifier, SessionSigner
+from assistant.http.routes import (
+    admin,
+    auth,
+    chat,
+    compare,
+    documents,
+    feedback,
+    health,
+    library_pages,
+    pages,
+    plans,
+    sources,
+)
+from assistant.http.routes.library_pages import PAGE_PATHS, PAGE_PREFIXES
 from assistant.privacy import install_log_redaction
 from assistant.teams.router import TEAMS_MAX_BODY_BYTES, TEAMS_PATH
 from assistant.teams.router import build_router as teams_router
@@ -74,7 +88,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.per_path.get(scope.get("path", ""), self.limit)
+        path = scope.get("path", "")
+        limit = self.per_path.get(path) or next(
+            (n for p, n in self.per_path.items() if p.endswith("/") and path.startswith(p)), self.limit
+        )
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -127,7 +144,8 @@ class SecurityHeadersMiddleware:
                     # loaded by a <script> tag on other sites' pages
                     headers.append((b"cross-origin-resource-policy", b"cross-origin"))
                 else:
-                    csp = PAGE_CSP if path == "/" else DOCS_CSP if path.startswith("/docs") else API_CSP
+                    page = path == "/" or path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
+                    csp = PAGE_CSP if page else DOCS_CSP if path.startswith("/docs") else API_CSP
                     headers += [
                         (b"content-security-policy", csp.encode()),
                         (b"x-frame-options", b"DENY"),
@@ -148,9 +166,12 @@ class SecurityHeadersMiddleware:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # one path may have several routes (PUT and DELETE): allow them all
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(app, request.url.path))}
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -180,6 +201,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "Something went wrong on our side. Please try again."}, status_code=500)
 
 
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def create_app(settings: Settings | None = None, assistant: AssistantAPI | None = None) -> FastAPI:
     """The app. ``assistant`` given = use it (tests); otherwise the lifespan builds one."""
     settings = settings or get_settings()
@@ -201,6 +231,7 @@ def create_app(settings: Settings | None = None, assistant: AssistantAPI | None 
                 log.error("could not build the assistant: %s", exc)
         if app.state.assistant is not None:
             try:
+                await run_in_threadpool(app.state.assistant.start_jobs)
                 await run_in_threadpool(app.state.assistant.warm_up)
             except AssistantError as exc:  # /readyz reports it; requests get a clear 503
                 log.warning("warm-up failed: %s", exc)
@@ -220,17 +251,38 @@ def create_app(settings: Settings | None = None, assistant: AssistantAPI | None 
     raw_keys = settings.api_keys.get_secret_value() if settings.api_keys is not None else None
     app.state.api_keys = parse_api_keys(raw_keys)
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.oidc = OidcVerifier(settings) if settings.oidc_issuer else None
+    app.state.signer = SessionSigner(settings)
 
     _install_error_handlers(app)
     _openapi_with_limits(app, settings)
-    for module in (chat, compare, plans, sources, feedback, health, pages):
+    for module in (
+        chat,
+        compare,
+        plans,
+        sources,
+        feedback,
+        health,
+        pages,
+        documents,
+        admin,
+        auth,
+        library_pages,
+    ):
         app.include_router(module.router)
     # Teams does its own Bot Framework auth, so the web API-key check does not apply to it.
     app.include_router(teams_router(settings, lambda: _built(app)))
 
     # Middleware: the last added is the outermost. CORS outermost so errors carry CORS headers too.
+    upload_limit = settings.max_file_bytes + 1024 * 1024  # a file and its form fields
     app.add_middleware(
-        BodyLimitMiddleware, limit=settings.max_body_bytes, per_path={TEAMS_PATH: TEAMS_MAX_BODY_BYTES}
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        per_path={
+            TEAMS_PATH: TEAMS_MAX_BODY_BYTES,
+            "/api/admin/documents": upload_limit,
+            "/api/admin/documents/": upload_limit,
+        },
     )
     app.add_middleware(SecurityHeadersMiddleware)
     origins = settings.cors_origin_list
@@ -238,7 +290,7 @@ def create_app(settings: Settings | None = None, assistant: AssistantAPI | None 
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST"],  # the admin API (PUT, DELETE) is for our own pages only
             allow_headers=["Content-Type", "Authorization", "X-API-Key", "Accept"],
             expose_headers=["Retry-After"],
             allow_credentials=False,

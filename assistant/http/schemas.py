@@ -12,25 +12,36 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "DOCX",
+    "DOC_ID_PATTERN",
     "ID_PATTERN",
     "MAX_QUOTE_CHARS",
     "PLAN_ID_PATTERN",
     "TOKEN_PATTERN",
     "AnswerOut",
+    "ApproachOut",
+    "AuditOut",
     "ChatIn",
     "CitationOut",
     "CompareIn",
+    "DocumentDetailOut",
+    "DocumentOut",
     "ErrorOut",
+    "FacetsOut",
     "FeedbackIn",
     "FeedbackOut",
     "FiltersIn",
     "HealthOut",
+    "JobAccepted",
+    "JobOut",
+    "LibraryOut",
+    "MeOut",
     "PassageOut",
     "PlanIn",
     "PlanLinkOut",
     "ReadyOut",
     "SourceDetailOut",
     "SourceOut",
+    "WithdrawnOut",
     "error_responses",
 ]
 
@@ -81,11 +92,17 @@ class PlanIn(BaseModel):
     )
 
 
+FeedbackCategory = Literal["wrong", "incomplete", "wrong_source", "out_of_date", "other"]
+
+
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     answer_id: str = Field(pattern=ID_PATTERN)
     rating: Literal["up", "down"]
-    reason: str | None = Field(None, max_length=MAX_REASON_CHARS)
+    category: FeedbackCategory | None = Field(
+        None, description="why: wrong, incomplete, not the right source, out of date, other"
+    )
+    reason: str | None = Field(None, max_length=MAX_REASON_CHARS, description="the user's comment")
 
 
 # --- responses
@@ -152,10 +169,136 @@ class PassageOut(BaseModel):
     quote_end: int | None
 
 
-class SourceDetailOut(SourceOut):
+class NeighbourOut(BaseModel):
+    chunk_id: str
+    section: str
+    page: int | None
+    text: str
+
+
+class ContextOut(BaseModel):
+    before: NeighbourOut | None = None
+    after: NeighbourOut | None = None
+
+
+class DocumentOut(SourceOut):
+    """A library row: what the document is and its state."""
+
     publisher: str
     url: str
+    models: list[str] = []
+    approaches: list[str] = Field(default=[], description="catalogued approaches it mentions")
+    status: Literal["current", "superseded", "withdrawn"] = "current"
+    review_by: str | None = None
+    review_due: bool = False
+    ingested_at: str | None = None
+    source_url: str | None = Field(None, description="the source viewer page")
+    file_url: str | None = Field(None, description="the original file, when the assistant holds it")
+    audience: str | None = Field(None, description="admins only")
+    version: int | None = Field(None, description="admins only")
+    withdrawn_at: str | None = None
+
+
+class SectionOut(BaseModel):
+    section: str
+    chunk_id: str
+    page: int | None
+
+
+class DocumentDetailOut(DocumentOut):
+    sections: list[SectionOut] = []
+    cited: int | None = Field(None, description="answers that cited it (admins only)")
+
+
+class SourceDetailOut(DocumentOut):
+    """The source viewer's data: the document at the cited passage."""
+
     passage: PassageOut | None
+    context: ContextOut = ContextOut()
+    quote_page: int | None = Field(None, description="the page where the quote starts")
+    stale: bool = False
+    evidence: Literal["quantified", "descriptive"] | None = None
+    ocr: bool = False
+    ocr_confidence: float | None = None
+
+
+class FacetsOut(BaseModel):
+    doc_types: list[str]
+    places: list[str]
+    years: list[int]
+    statuses: list[str]
+    approaches: list[str]
+
+
+class LibraryOut(BaseModel):
+    documents: list[DocumentOut]
+    facets: FacetsOut
+
+
+class KeyDocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    year: int | None
+    place: str
+    mentions: int
+    source_url: str
+
+
+class ApproachOut(BaseModel):
+    key: str
+    name: str
+    aliases: list[str]
+    description: str
+    places: list[str]
+    documents: int
+    url: str
+    key_documents: list[KeyDocumentOut] | None = None
+
+
+class JobOut(BaseModel):
+    job_id: str
+    doc_id: str
+    action: Literal["upload", "replace", "edit"]
+    state: Literal["queued", "processing", "indexed", "failed"]
+    progress: float
+    stage: str
+    reason: str = Field(description="why it failed, in words the uploader can act on")
+    file_sha256: str
+    file_name: str
+    chunks: int
+    actor: str
+    attempts: int
+    created_at: str | None
+    updated_at: str | None
+
+
+class JobAccepted(BaseModel):
+    status: Literal["queued", "updated"]
+    job: JobOut | None
+
+
+class WithdrawnOut(BaseModel):
+    status: Literal["withdrawn"]
+    doc_id: str
+
+
+class AuditOut(BaseModel):
+    at: str | None
+    actor: str
+    action: str
+    doc_id: str
+    file_sha256: str
+    detail: str
+
+
+class MeOut(BaseModel):
+    signed_in: bool
+    via: str
+    name: str
+    groups: list[str]
+    admin: bool
+    oidc: bool = Field(description="sign-in with the council's identity provider is available")
+    keys: bool = Field(description="sign-in with an API key is available")
 
 
 class FeedbackOut(BaseModel):
@@ -175,8 +318,11 @@ class ReadyOut(BaseModel):
 _ERROR_TEXT = {
     400: "Malformed request body",
     401: "API key missing or not valid",
+    403: "Not allowed for this caller (admins only)",
     404: "Not found (or not visible to this caller)",
+    409: "Conflicts with the library's state (exists, identical file, being indexed)",
     413: "Request body too large",
+    415: "Unsupported file type",
     422: "The request could not be served (see the error)",
     429: "Too many requests; see Retry-After",
     503: "The assistant is unavailable (index or store down, or starting)",

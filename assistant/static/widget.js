@@ -723,6 +723,15 @@
         if (!doc) preview.appendChild(h("p", { class: "meta", text: "The full passage could not be loaded." }));
       }
       preview.appendChild(quote);
+      if (doc) {  // the source viewer: the document at the passage, the quoted span highlighted
+        var view = this.api + "/source/" + encodeURIComponent(c.doc_id);
+        var vq = [];
+        if (c.chunk_id) vq.push("chunk=" + encodeURIComponent(c.chunk_id));
+        if (c.quote) vq.push("quote=" + encodeURIComponent(String(c.quote).slice(0, 1000)));
+        if (vq.length) view += "?" + vq.join("&");
+        preview.appendChild(h("p", null, [h("a", { href: view, class: "viewer", target: "_blank", rel: "noopener" },
+          ["Open the document at this passage", h("span", { class: "sr-only", text: " (opens in a new tab)" })])]));
+      }
       var href = safeUrl(d.url || c.url || "");
       if (href) {
         preview.appendChild(h("p", null, [h("a", { href: href, target: "_blank", rel: "noopener noreferrer" },

@@ -42,6 +42,7 @@ __all__ = [
     "KeysUnavailableError",
     "SigningKey",
     "bearer_token",
+    "decode_rs256",
 ]
 
 log = logging.getLogger(__name__)
@@ -165,35 +166,10 @@ class BotFrameworkAuth:
 
     def validate(self, authorization: str | None, activity: Mapping[str, Any]) -> dict[str, Any]:
         token = bearer_token(authorization)
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise AuthError("malformed token") from exc
-        if header.get("alg") != "RS256":
-            raise AuthError("token algorithm is not RS256")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise AuthError("token names no key")
-        key = self.keys.get(kid)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.jwk.key,
-                algorithms=["RS256"],
-                audience=self.app_id,
-                issuer=self.issuer,
-                leeway=self.leeway_s,
-                options={
-                    "require": ["exp", "iss", "aud"],
-                    "verify_signature": True,
-                    "verify_exp": True,
-                    "verify_nbf": True,
-                    "verify_iss": True,
-                    "verify_aud": True,
-                },
-            )
-        except jwt.PyJWTError as exc:
-            raise AuthError(f"token rejected: {type(exc).__name__}") from exc
+        claims, key = decode_rs256(
+            token, self.keys, audience=self.app_id, issuer=self.issuer, leeway=self.leeway_s,
+            require=["exp", "iss", "aud"],
+        )
 
         channel_id = activity.get("channelId")
         if key.endorsements is not None and channel_id not in key.endorsements:
@@ -206,6 +182,44 @@ class BotFrameworkAuth:
         if not isinstance(claim, str) or claim.rstrip("/") != service_url.rstrip("/"):
             raise AuthError("serviceurl claim does not match the activity")
         return claims
+
+
+def decode_rs256(
+    token: str, keys: BotFrameworkKeys, *, audience: str, issuer: str, leeway: float, require: list[str]
+) -> tuple[dict[str, Any], SigningKey]:
+    """An RS256 JWT checked the one way (Teams and OpenID Connect alike): a key from the
+    issuer's JWKS by ``kid``, signature, audience, issuer, expiry and not-before (with
+    ``leeway``), and the ``require``d claims. Returns the claims and the key; else AuthError."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise AuthError("malformed token") from exc
+    if header.get("alg") != "RS256":
+        raise AuthError("token algorithm is not RS256")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise AuthError("token names no key")
+    key = keys.get(kid)
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.jwk.key,
+            algorithms=["RS256"],
+            audience=audience,
+            issuer=issuer,
+            leeway=leeway,
+            options={
+                "require": require,
+                "verify_signature": True,
+                "verify_exp": True,
+                "verify_nbf": True,
+                "verify_iss": True,
+                "verify_aud": True,
+            },
+        )
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"token rejected: {type(exc).__name__}") from exc
+    return claims, key
 
 
 def bearer_token(authorization: str | None) -> str:

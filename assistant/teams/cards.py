@@ -65,6 +65,7 @@ __all__ = [
 MAX_CITATIONS = 20
 MAX_NAME = 80
 MAX_ABSTRACT = 160
+MAX_QUOTE = 500  # of the quote in a source link (its start is enough to find and highlight it)
 MAX_TEXT = 20_000  # well under Teams' ~28 KB message limit
 CARD_VERSION: Literal["1.5"] = "1.5"
 SEARCHING = "Searching the documents…"
@@ -81,12 +82,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def source_url(base_url: str, doc_id: str, chunk_id: str = "") -> str | None:
-    """Link to the source preview (``/api/sources/{doc_id}?chunk=...``); None without a public base URL."""
+def source_url(base_url: str, doc_id: str, chunk_id: str = "", quote_text: str = "") -> str | None:
+    """Link to the source viewer at the passage (``/source/{doc_id}?chunk=...&quote=...``, the
+    quoted span highlighted; 404 for a caller who may not see it); None without a public base URL."""
     if not base_url or not doc_id:
         return None
-    url = f"{base_url.rstrip('/')}/api/sources/{quote(doc_id, safe='')}"
-    return f"{url}?{urlencode({'chunk': chunk_id})}" if chunk_id else url
+    url = f"{base_url.rstrip('/')}/source/{quote(doc_id, safe='')}"
+    start = " ".join(quote_text.split())[:MAX_QUOTE]
+    params = {k: v for k, v in (("chunk", chunk_id), ("quote", start)) if v}
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def citation_appearance(citation: Mapping[str, Any], base_url: str) -> CitationAppearance:
@@ -99,7 +103,12 @@ def citation_appearance(citation: Mapping[str, Any], base_url: str) -> CitationA
     return CitationAppearance(
         name=clip(name, MAX_NAME),
         abstract=clip(str(citation.get("quote") or title), MAX_ABSTRACT),
-        url=source_url(base_url, str(citation.get("doc_id") or ""), str(citation.get("chunk_id") or "")),
+        url=source_url(
+            base_url,
+            str(citation.get("doc_id") or ""),
+            str(citation.get("chunk_id") or ""),
+            str(citation.get("quote") or ""),
+        ),
         keywords=[f"p. {page}"] if page else None,
     )
 

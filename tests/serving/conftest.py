@@ -9,6 +9,7 @@ write conversation history there). ``serve(...)`` starts ``nbhd serve`` and stop
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ import pytest
 from assistant.config import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serving_support import ServeProcess
+from serving_support import PostgresServer, RedisServer, ServeProcess, find_postgres_bin, servers_required
 
 if not Path("/proc/net/tcp").exists():  # the worker test reads /proc; the rest need POSIX signals
     pytest.skip("the serving tests need Linux /proc", allow_module_level=True)
@@ -71,3 +72,39 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
     finally:
         for server in started:
             server.stop()
+
+
+# --- real PostgreSQL and Redis (a throwaway cluster and server on loopback, always stopped)
+def _missing(what: str) -> None:
+    message = f"{what} missing (scripts/test-deps.sh installs it; `pip install -e .[scale]`)"
+    if servers_required():
+        pytest.fail(f"NBHD_SERVERS_REQUIRED=1: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres(tmp_path: Path) -> Iterator[PostgresServer]:
+    if not (find_postgres_bin("postgres") and find_postgres_bin("initdb")):
+        _missing("PostgreSQL (postgres, initdb)")
+    if importlib.util.find_spec("psycopg") is None:
+        _missing("the psycopg driver")
+    server = PostgresServer(log_path=tmp_path / "postgres.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    if not shutil.which("redis-server"):
+        _missing("redis-server")
+    if importlib.util.find_spec("redis") is None:
+        _missing("the redis driver")
+    server = RedisServer(workdir=tmp_path / "redis", log_path=tmp_path / "redis.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

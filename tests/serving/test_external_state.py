@@ -15,8 +15,7 @@ on loopback and always stopped. The tests skip when the binaries or the Python d
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,54 +26,14 @@ from serving_support import (
     PostgresServer,
     RedisServer,
     ServeProcess,
-    find_postgres_bin,
     follow_up_pairs,
     request_with_owner,
-    servers_required,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
 MAX_PAIRS = 12  # question + follow-up pairs, until both workers have served and a pair crossed
 MAX_TRIES = 20  # cheap requests, until each worker has served what the test needs
-
-
-def _missing(what: str) -> None:
-    message = f"{what} missing (scripts/test-deps.sh installs it; `pip install -e .[scale]`)"
-    if servers_required():
-        pytest.fail(f"NBHD_SERVERS_REQUIRED=1: {message}")
-    pytest.skip(message)
-
-
-@pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[PostgresServer]:
-    if not (find_postgres_bin("postgres") and find_postgres_bin("initdb")):
-        _missing("PostgreSQL (postgres, initdb)")
-    if importlib.util.find_spec("psycopg") is None:
-        _missing("the psycopg driver")
-    server = PostgresServer(log_path=tmp_path / "postgres.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    import shutil
-
-    if not shutil.which("redis-server"):
-        _missing("redis-server")
-    if importlib.util.find_spec("redis") is None:
-        _missing("the redis driver")
-    server = RedisServer(workdir=tmp_path / "redis", log_path=tmp_path / "redis.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
 
 # --------------------------------------------------------------------------- PostgreSQL
 

@@ -18,6 +18,11 @@ from assistant.errors import AssistantError
 from assistant.facade import AssistantAPI
 from assistant.features.plans import PlanNotFoundError
 from assistant.history import History
+from assistant.knowledge import KnowledgeBase
+from assistant.library import Library
+from assistant.library_admin import LibraryAdmin
+from assistant.library_store import LibraryStore
+from assistant.store.memory import MemoryIndex
 from assistant.types import Answer, ChatRequest, Citation, Status
 
 NAT_DOC = "nottingham-locality-working-case-study"
@@ -75,6 +80,21 @@ class FakeAssistant:
         yield "delta", {"text": " " + rest}
         yield "citations", {"citations": [c.to_json() for c in answer.citations]}
         yield "done", answer.to_json()
+
+    @property
+    def library(self) -> Library:
+        """An empty library (Teams links to the web's source viewer; it never reads the library)."""
+        kb = KnowledgeBase(self.settings, index=MemoryIndex())
+        return Library(self.settings, kb, LibraryStore(self.history.engine))
+
+    @property
+    def admin(self) -> LibraryAdmin:
+        kb = KnowledgeBase(self.settings, index=MemoryIndex())
+        store = LibraryStore(self.history.engine)
+        return LibraryAdmin(self.settings, kb, store, self.history, Library(self.settings, kb, store), lambda _job: None)
+
+    def start_jobs(self) -> None:
+        pass
 
     def ready(self) -> dict[str, bool]:
         return {"index": True, "documents": True, "model": True}

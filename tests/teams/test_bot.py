@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -13,7 +14,7 @@ from assistant.teams import bot, messages
 
 from .conftest import PUBLIC_BASE, MakeClient, activity, feedback_invoke, post
 from .fake_botframework import FakeBotFramework
-from .fakes import NAT_DOC, FakeAssistant
+from .fakes import NAT_DOC, NAT_QUOTE, FakeAssistant
 
 QUESTION = "How many Neighbourhood Action Teams does Nottingham have?"
 
@@ -53,7 +54,9 @@ def test_personal_chat_streams_then_sends_a_cited_final_answer(
     [claim] = message["citation"]
     assert claim["position"] == 1
     assert claim["appearance"]["name"] == "Locality working in Nottingham (2018)"
-    assert claim["appearance"]["url"] == f"{PUBLIC_BASE}/api/sources/{NAT_DOC}?chunk=chunk-nat-1"
+    viewer = urlsplit(claim["appearance"]["url"])  # the source viewer, at the passage, the quote highlighted
+    assert f"{viewer.scheme}://{viewer.netloc}{viewer.path}" == f"{PUBLIC_BASE}/source/{NAT_DOC}"
+    assert parse_qs(viewer.query) == {"chunk": ["chunk-nat-1"], "quote": [NAT_QUOTE]}
     assert claim["appearance"]["abstract"].startswith("20 Neighbourhood Action Teams (NATs)")
     assert len(claim["appearance"]["abstract"]) <= 160
     for body in sent:  # addressed as a reply in the same conversation
@@ -245,7 +248,7 @@ def test_compare_command(make_client: MakeClient, fake_bf: FakeBotFramework, his
         ["Structure", "20 Neighbourhood Action Teams, one per ward [1]", "Not stated in the documents."],
     ]
     assert entity(reply, "https://schema.org/Message")["citation"][0]["appearance"]["url"].startswith(
-        f"{PUBLIC_BASE}/api/sources/{NAT_DOC}"
+        f"{PUBLIC_BASE}/source/{NAT_DOC}"
     )
 
 

@@ -77,9 +77,9 @@ def test_a_teams_conversation_with_the_real_assistant(live: tuple[TestClient, Fa
 
     first = turn("How many Neighbourhood Action Teams does Nottingham have?")
     assert "20" in first["text"] and "[1]" in first["text"]
-    first_cited = {c["appearance"]["url"].split("/api/sources/")[1].split("?")[0] for c in citations(first)}
+    first_cited = {c["appearance"]["url"].split("/source/")[1].split("?")[0] for c in citations(first)}
     assert first_cited and first_cited <= NAT_DOCS
-    assert all(c["appearance"]["url"].startswith(f"{PUBLIC_BASE}/api/sources/") for c in citations(first))
+    assert all(c["appearance"]["url"].startswith(f"{PUBLIC_BASE}/source/") for c in citations(first))
     assert (
         "AIGeneratedContent"
         in next(e for e in first["entities"] if e["type"] == "https://schema.org/Message")["additionalType"]
@@ -89,7 +89,7 @@ def test_a_teams_conversation_with_the_real_assistant(live: tuple[TestClient, Fa
     follow_up = turn("Who chairs them?")
     assert "Neighbourhood Development Officer" in follow_up["text"], follow_up["text"]
     assert {
-        c["appearance"]["url"].split("/api/sources/")[1].split("?")[0] for c in citations(follow_up)
+        c["appearance"]["url"].split("/source/")[1].split("?")[0] for c in citations(follow_up)
     } & NAT_DOCS
 
     invoke = feedback_invoke(

@@ -24,8 +24,13 @@ from assistant.embeddings import HashEmbedder
 from assistant.errors import AssistantError, StoreUnavailableError
 from assistant.facade import AssistantAPI
 from assistant.features.plans import LinkSigner, PlanNotFoundError
+from assistant.history import History
 from assistant.knowledge import KnowledgeBase
-from assistant.sources import DocChunks, list_sources, source_detail
+from assistant.library import Library
+from assistant.library_admin import LibraryAdmin
+from assistant.library_store import LibraryStore
+from assistant.service import job_runner
+from assistant.sources import list_sources
 from assistant.store import DocRecord
 from assistant.store.memory import MemoryIndex
 from assistant.types import Answer, ChatRequest, Chunk, Citation, Status
@@ -88,8 +93,12 @@ class FakeHistory:
     feedback: list[dict[str, Any]] = field(default_factory=list)
     replies: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def add_feedback(self, answer_id: str, rating: str, reason: str | None, channel: str) -> None:
-        self.feedback.append({"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel})
+    def add_feedback(
+        self, answer_id: str, rating: str, reason: str | None, channel: str, category: str | None = None
+    ) -> None:
+        self.feedback.append(
+            {"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel, "category": category}
+        )
 
     def answer_exists(self, answer_id: str) -> bool:
         return answer_id in self.answers
@@ -110,8 +119,16 @@ class FakeAssistant:
         self.requests: list[ChatRequest] = []
         self.plans: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
         self._ids = itertools.count(1)
-        self._doc_chunks = DocChunks()
         self.signer = LinkSigner(b"web-tests-secret", settings.plan_link_ttl_s)  # the real signer
+        # the library is real: its store in SQLite in the data dir, jobs ingest into the in-memory index
+        self.library_db = History(settings.db_url)
+        store = LibraryStore(self.library_db.engine)
+        self.library = Library(settings, self.kb, store, cited=self.library_db.cited_documents)
+        self._start, submit = job_runner(settings, self.kb, store)
+        self.admin = LibraryAdmin(settings, self.kb, store, self.library_db, self.library, submit)
+
+    def start_jobs(self) -> None:
+        self._start()
 
     # --- the facade
     def answer(self, request: ChatRequest) -> Answer:
@@ -210,7 +227,7 @@ class FakeAssistant:
     def source(
         self, doc_id: str, groups: tuple[str, ...], chunk_id: str | None = None, quote: str | None = None
     ) -> dict[str, Any] | None:
-        return source_detail(self.kb.snapshot(), self._doc_chunks, doc_id, groups, chunk_id, quote)
+        return self.library.source(doc_id, groups, chunk_id, quote)
 
 
 def _is_a_facade(fake: FakeAssistant) -> AssistantAPI:

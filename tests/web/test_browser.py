@@ -252,6 +252,12 @@ def test_ask_stream_cite_feedback_under_strict_csp(page: Page, servers: Servers)
     preview = card.locator(".preview").first
     expect(preview.locator("mark")).to_be_visible()
     assert "Nottingham" in preview.inner_text()
+    viewer = preview.get_by_role("link", name="Open the document at this passage")
+    assert (viewer.get_attribute("href") or "").startswith(servers.api + "/source/")
+    with page.context.expect_page() as opened:
+        viewer.click()  # the source viewer, in a new tab, the quoted span highlighted
+    expect(opened.value.locator("mark#quote")).to_be_visible()
+    opened.value.close()
     first.click()  # the passage button closes it again
     expect(first).to_have_attribute("aria-expanded", "false")
     expect(preview).to_be_hidden()

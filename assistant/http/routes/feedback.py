@@ -1,4 +1,5 @@
-"""POST /api/feedback: thumbs up or down on an answer, with an optional reason (redacted)."""
+"""POST /api/feedback: thumbs up or down on an answer, with an optional reason (wrong, incomplete,
+not the right source, out of date, other) and comment (redacted)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ async def feedback(body: FeedbackIn, assistant: AssistantDep, who: CallerDep) ->
     if not exists:
         raise HTTPException(404, "No such answer.")
     reason = redact(body.reason.strip()) if body.reason and body.reason.strip() else None
-    await run_in_threadpool(assistant.history.add_feedback, body.answer_id, body.rating, reason, "web")
-    log.info("feedback: answer=%s rating=%s reason_chars=%d", body.answer_id, body.rating, len(reason or ""))
+    await run_in_threadpool(
+        assistant.history.add_feedback, body.answer_id, body.rating, reason, "web", body.category
+    )
+    log.info(
+        "feedback: answer=%s rating=%s category=%s comment_chars=%d",
+        body.answer_id,
+        body.rating,
+        body.category,
+        len(reason or ""),
+    )
     return {"status": "recorded"}

@@ -1,5 +1,7 @@
-"""GET /api/sources (documents the caller may see) and GET /api/sources/{doc_id} (metadata and
-the cited passage, for a preview). A document the caller may not see is absent: 404, no hint."""
+"""GET /api/sources (documents the caller may see) and GET /api/sources/{doc_id}?chunk=&quote=
+(the source viewer's data: metadata, the cited passage with the quote's offsets, the passages
+around it, the quote's page, evidence flags, the original file's link; the JSON twin of the
+page ``/source/{doc_id}``). A document the caller may not see is absent: 404, no hint."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ async def source(
     chunk: Annotated[str | None, Query(max_length=128)] = None,
     quote: Annotated[str | None, Query(max_length=MAX_QUOTE_CHARS)] = None,
 ) -> dict[str, Any]:
-    found = await run_in_threadpool(assistant.source, doc_id, who.groups, chunk, quote)
+    found = await run_in_threadpool(assistant.library.source, doc_id, who.groups, chunk, quote, who.admin)
     if found is None:
         raise HTTPException(404, "No such document.")
     return found
