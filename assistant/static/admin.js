@@ -167,12 +167,12 @@
       var root = NB.clear(document.getElementById("feedback"));
       root.appendChild(h("h3", { text: "What users said" }));
       if (!f.feedback.length) root.appendChild(h("p", { text: "No feedback yet." }));
-      else root.appendChild(h("div", { class: "table-wrap" }, [table("Feedback, newest first",
+      else root.appendChild(h("div", { class: "table-wrap", role: "region", tabindex: "0", "aria-label": "Feedback, newest first" }, [table("Feedback, newest first",
         ["When", "Rating", "Reason", "Comment", "Question", "Cited", "Evaluation"],
         f.feedback.slice(0, 100).map(function (r) {
           var result = h("span", { role: "status" });
           var button = h("button", { type: "button", class: "secondary", text: "Make evaluation item",
-            "aria-label": "Make an evaluation item from: " + r.question, on: { click: function () {
+            "aria-label": "Make evaluation item from: " + r.question, on: { click: function () {
               NB.api("/api/admin/eval-candidates", { method: "POST", headers: { "Content-Type": "application/json" },
                 body: JSON.stringify({ answer_id: r.answer_id }) })
                 .then(function (out) { result.textContent = " Written as " + out.item.id + " for review."; })
@@ -190,7 +190,7 @@
         }))]));
       root.appendChild(h("h3", { text: "Questions the assistant declined (the library's gaps)" }));
       if (!f.declined.length) root.appendChild(h("p", { text: "None declined yet." }));
-      else root.appendChild(h("div", { class: "table-wrap" }, [table("Declined questions, grouped", ["Question", "Times asked", "Similar questions"],
+      else root.appendChild(h("div", { class: "table-wrap", role: "region", tabindex: "0", "aria-label": "Declined questions, grouped" }, [table("Declined questions, grouped", ["Question", "Times asked", "Similar questions"],
         f.declined.slice(0, 50).map(function (g) {
           return h("tr", null, [h("th", { scope: "row", text: g.question }), h("td", { text: g.count }),
             h("td", { text: g.examples.slice(1).join(" · ") })]);
