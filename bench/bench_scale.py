@@ -223,6 +223,71 @@ class SyntheticEmbedder:
         self.real.save()
 
 
+class SyntheticSentences:
+    """``--vectors synthetic`` for the sentence and clause vectors ingest writes for answers
+    (assistant/store/sentences.py): random unit vectors, seeded by the texts. At 100k chunks a
+    corpus has ~1.5M units, hours of real embedding on 2 cores; what these rows measure is the
+    store's size, lookups and memory, not which sentence an answer picks."""
+
+    model_id, backend = "synthetic", "synthetic"
+
+    def __init__(self) -> None:
+        self.seconds, self.count = 0.0, 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        import hashlib
+
+        import numpy as np
+
+        started = time.perf_counter()
+        seed = int.from_bytes(hashlib.sha1("\x00".join(texts[:3]).encode()).digest()[:8], "little")
+        out = np.random.default_rng(seed).normal(size=(len(texts), 384)).astype(np.float32)
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        self.seconds += time.perf_counter() - started
+        self.count += len(texts)
+        return out
+
+
+class TimedSentences:
+    """The real query model, timed (``--vectors real``)."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.model_id, self.backend = inner, inner.model_id, inner.backend
+        self.seconds, self.count = 0.0, 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        out = self.inner.embed(texts)
+        self.seconds += time.perf_counter() - started
+        self.count += len(texts)
+        return out
+
+
+def sentence_embedder(args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
+    from assistant.embeddings import query_embedder
+
+    return TimedSentences(query_embedder(settings)) if args.vectors == "real" else SyntheticSentences()
+
+
+def fill_sentence_vectors(settings, embedder) -> int:  # type: ignore[no-untyped-def]
+    """Write the sentence vectors of documents that have none (an index ingested before ingest
+    wrote them): what the snapshot would otherwise embed on first use."""
+    from assistant.store import open_index
+    from assistant.store.sentences import DocVectors, embed_units, ensure_doc_vectors, vectors_dir
+
+    index = open_index(settings, "sentence-transformers/all-MiniLM-L6-v2")
+    directory = vectors_dir(settings.data_dir)
+    filled = 0
+    for record in index.documents().values():
+        if DocVectors.load(directory, record.doc_hash) is None:
+            chunks = index.chunks_of(record.doc_id, record.doc_hash)
+            ensure_doc_vectors(
+                directory, record.doc_hash, [c.text for c in chunks], lambda t: embed_units(embedder.embed, t)
+            )
+            filled += 1
+    return filled
+
+
 def phase_ingest(args: argparse.Namespace) -> dict[str, object]:
     from assistant.embeddings import ingest_embedder
     from ingest.run import Ingestor
@@ -234,7 +299,8 @@ def phase_ingest(args: argparse.Namespace) -> dict[str, object]:
     inner.embed(["warm up"])  # model load is not ingest throughput
     real = args.vectors == "real"
     embedder = TimedEmbedder(inner, cache) if real else SyntheticEmbedder(inner, cache)
-    ingestor = Ingestor(settings, embedder=embedder)  # type: ignore[arg-type]
+    sentences = sentence_embedder(args, settings)
+    ingestor = Ingestor(settings, embedder=embedder, sentence_embedder=sentences)  # type: ignore[arg-type]
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     report = ingestor.run([Path(args.corpus)])
@@ -243,11 +309,13 @@ def phase_ingest(args: argparse.Namespace) -> dict[str, object]:
     embedder.save()
     return {
         "embed_s": round(embedder.seconds, 2),
+        "sentence_embed_s": round(sentences.seconds, 2),
+        "sentence_units": sentences.count,
         "embedded_fresh": embedder.misses,
         "embedded_from_cache": embedder.hits,
         "vectors": args.vectors,
         "synthetic_vectors": getattr(embedder, "synthetic", 0),
-        "write_s": round(ingest_s - embedder.seconds, 2),
+        "write_s": round(ingest_s - embedder.seconds - sentences.seconds, 2),
         "files": len(report.results),
         "failed": len(report.failed),
         "chunks": chunks,
@@ -276,15 +344,22 @@ def questions(n: int, corpus: Path) -> list[str]:
 
 
 def phase_query(args: argparse.Namespace) -> dict[str, object]:
+    from assistant.features.catalogue import catalogue_for
     from assistant.retrieval import Query
     from assistant.service import build_assistant
     from assistant.types import ChatRequest
 
     settings = settings_for(args)
+    started = time.perf_counter()
+    filled = fill_sentence_vectors(settings, sentence_embedder(args, settings))
+    fill_s = time.perf_counter() - started
     assistant = build_assistant(settings)
     started = time.perf_counter()
     snap = assistant.kb.snapshot(force=True)
     snapshot_s = time.perf_counter() - started
+    started = time.perf_counter()
+    catalogue_for(assistant.kb)
+    catalogue_s = time.perf_counter() - started
     assistant.kb.embed_query("warm up")
     qs = questions(args.questions, Path(args.corpus))
     for q in qs[:5]:  # warm caches and code paths
@@ -302,7 +377,7 @@ def phase_query(args: argparse.Namespace) -> dict[str, object]:
     # or an action plan (intents.route) are timed apart, and only the first --routed of them.
     from assistant.features.intents import route
 
-    answer_ms, answer_cpu_ms, routed_ms = [], [], []
+    answer_ms, answer_cpu_ms, routed_ms = [], [], []  # routed: compare and plan (intents.route)
     statuses: dict[str, int] = {}
     for q in qs[: args.answers]:
         routed = route(q).kind in ("compare", "plan")
@@ -316,9 +391,16 @@ def phase_query(args: argparse.Namespace) -> dict[str, object]:
         answer_ms.append((time.perf_counter() - t) * 1000)
         answer_cpu_ms.append((time.process_time() - c) * 1000)
         statuses[str(ans.status)] = statuses.get(str(ans.status), 0) + 1
+    from assistant.store.sentences import vectors_dir
+
     return {
         "visible_chunks": len(snap.chunks),
         "snapshot_build_s": round(snapshot_s, 2),
+        "catalogue_build_s": round(catalogue_s, 2),
+        "sentence_vectors_filled_docs": filled,
+        "sentence_vectors_fill_s": round(fill_s, 2),
+        "sentence_vectors": len(snap.sentence_vectors),
+        "sentence_vectors_mb": round(du_mb(vectors_dir(settings.data_dir)), 1),
         "questions": len(qs),
         "answers": len(answer_ms),
         "retrieval_p50_ms": round(percentile(retrieval_ms, 0.5), 1),
@@ -334,8 +416,63 @@ def phase_query(args: argparse.Namespace) -> dict[str, object]:
         "answer_max_ms": round(max(answer_ms, default=float("nan")), 1),
         "routed_answers": len(routed_ms),
         "routed_p50_ms": round(percentile(routed_ms, 0.5), 1),
+        "routed_p95_ms": round(percentile(routed_ms, 0.95), 1),
         "routed_max_ms": round(max(routed_ms, default=float("nan")), 1),
         "query_peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def phase_add(args: argparse.Namespace) -> dict[str, object]:
+    """Add one document to the index, then remove it: how long ingest, the next snapshot and the
+    next catalogue take (only the changed document is read and counted, the rest reused)."""
+    import yaml
+
+    from assistant.embeddings import ingest_embedder
+    from assistant.features.catalogue import catalogue_for
+    from assistant.knowledge import KnowledgeBase
+    from ingest.run import Ingestor, remove
+
+    settings = settings_for(args)
+    corpus = Path(args.corpus)
+    entry = dict(yaml.safe_load((corpus / "manifest.yaml").read_text())["documents"][0])
+    extra = Path(tempfile.mkdtemp(prefix="nbhd-add-"))
+    doc_id = "zz-added-for-bench"
+    (extra / f"{doc_id}.txt").write_text(
+        (corpus / entry["file"]).read_text() + "\nAdded for the benchmark.\n"
+    )
+    entry.update(file=f"{doc_id}.txt", title=f"{entry['title']} (added)")
+    (extra / "manifest.yaml").write_text(yaml.safe_dump({"documents": [entry]}))
+    kb = KnowledgeBase(settings)
+    started = time.perf_counter()
+    kb.snapshot()
+    load_s = time.perf_counter() - started
+    catalogue_for(kb)
+    ingestor = Ingestor(
+        settings, embedder=ingest_embedder(settings), sentence_embedder=sentence_embedder(args, settings)
+    )
+    ingestor.embedder.embed(["warm up"])
+    started = time.perf_counter()
+    report = ingestor.run([extra / f"{doc_id}.txt"])
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    snap = kb.snapshot(force=True)
+    snapshot_s = time.perf_counter() - started
+    started = time.perf_counter()
+    catalogue_for(kb)
+    catalogue_s = time.perf_counter() - started
+    added = snap.records.get(doc_id) is not None
+    remove(settings, doc_id, ingestor.index)
+    started = time.perf_counter()
+    kb.snapshot(force=True)
+    removed_s = time.perf_counter() - started
+    shutil.rmtree(extra, ignore_errors=True)
+    return {
+        "add_ok": added and report.ok,
+        "add_snapshot_load_s": round(load_s, 2),
+        "add_ingest_s": round(ingest_s, 2),
+        "add_snapshot_s": round(snapshot_s, 2),
+        "add_catalogue_s": round(catalogue_s, 2),
+        "remove_snapshot_s": round(removed_s, 2),
     }
 
 
@@ -401,6 +538,11 @@ def bench_one(
                 row["snapshot_load_s"], row["snapshot_build_s"] = row["snapshot_build_s"], built
         except RuntimeError as exc:  # keep the ingest figures; say what failed
             row["query_error"] = str(exc)[-500:]
+        if not args.no_add:
+            try:
+                row.update(run_phase("add", **common))
+            except RuntimeError as exc:
+                row["add_error"] = str(exc)[-500:]
         if server is not None:
             peak = round(proc_hwm_mb(server.proc.pid), 1)  # a query-only rerun keeps the ingest's peak
             row["server_peak_rss_mb"] = max(peak, float(row.get("server_peak_rss_mb") or 0.0))  # type: ignore[arg-type]
@@ -433,7 +575,13 @@ COLUMNS = [
     ("answer_max_ms", "answer max ms"),
     ("routed_answers", "compare/plan n"),
     ("routed_p50_ms", "compare/plan p50 ms"),
+    ("routed_p95_ms", "compare/plan p95 ms"),
     ("routed_max_ms", "compare/plan max ms"),
+    ("sentence_vectors", "sentence vectors"),
+    ("sentence_vectors_mb", "sentence vectors MB"),
+    ("catalogue_build_s", "catalogue s"),
+    ("add_snapshot_s", "add 1 doc: snapshot s"),
+    ("add_catalogue_s", "add 1 doc: catalogue s"),
     ("retrieval_cpu_p95_ms", "retr p95 CPU ms"),
     ("answer_cpu_p95_ms", "answer p95 CPU ms"),
     ("loadavg_1m", "load avg (start, end)"),
@@ -560,7 +708,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--answers", type=int, default=200, help="how many of the questions to answer")
     parser.add_argument(
-        "--routed", type=int, default=5, help="how many compare/plan messages among them to time (apart)"
+        "--routed", type=int, default=20, help="how many compare/plan messages among them to time (apart)"
     )
     parser.add_argument(
         "--reuse-vectors",
@@ -581,12 +729,13 @@ def main() -> None:
     parser.add_argument(
         "--note", default="", help="a remark stored with this run's rows (e.g. the machine's load)"
     )
+    parser.add_argument("--no-add", action="store_true", help="skip adding (and removing) one document")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--plot-only", action="store_true")
     # internal: one phase in a subprocess
-    parser.add_argument("--phase", choices=["ingest", "query"])
+    parser.add_argument("--phase", choices=["ingest", "query", "add"])
     parser.add_argument("--corpus")
     parser.add_argument("--data-dir")
     parser.add_argument("--chroma-url", default="")
@@ -594,7 +743,8 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.phase:
-        result = phase_ingest(args) if args.phase == "ingest" else phase_query(args)
+        phases = {"ingest": phase_ingest, "query": phase_query, "add": phase_add}
+        result = phases[args.phase](args)
         print(json.dumps(result))
         return
     args.out.mkdir(parents=True, exist_ok=True)

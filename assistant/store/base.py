@@ -107,6 +107,10 @@ class VectorIndex(Protocol):
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]: ...
 
+    def chunks_of(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        """The stored chunks of one document version (any order)."""
+        ...
+
     def count(self) -> int: ...
 
     def ping(self) -> bool:

@@ -8,7 +8,10 @@ write is the commit point of an ingest).
 from __future__ import annotations
 
 import functools
+import importlib
 import shutil
+import sys
+import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -95,6 +98,37 @@ def _passes(meta: Any, checks: list[tuple[str, frozenset[Any]]]) -> bool:
     return True
 
 
+# chromadb imports OpenTelemetry's OTLP gRPC span exporter at start-up (protobuf and grpc: about a
+# fifth of a cold `nbhd ask`'s imports) but builds one only when a Chroma server is configured to
+# send traces (``chroma_otel_collection_endpoint``), which a client never is. So until something
+# uses it, that one module is a stand-in whose exporter imports the real module when called.
+_OTLP_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+
+
+def _real_otlp() -> types.ModuleType:
+    if isinstance(sys.modules.get(_OTLP_EXPORTER), _DeferredModule):
+        del sys.modules[_OTLP_EXPORTER]
+    return importlib.import_module(_OTLP_EXPORTER)
+
+
+class _DeferredModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system's own look-ups (__path__...) load nothing
+            raise AttributeError(name)
+        return getattr(_real_otlp(), name)
+
+
+def _otlp_span_exporter(*args: Any, **kwargs: Any) -> Any:
+    return _real_otlp().OTLPSpanExporter(*args, **kwargs)
+
+
+def _defer_otlp_exporter() -> None:
+    if _OTLP_EXPORTER not in sys.modules and "chromadb" not in sys.modules:
+        stand_in = _DeferredModule(_OTLP_EXPORTER)
+        stand_in.OTLPSpanExporter = _otlp_span_exporter  # type: ignore[attr-defined]
+        sys.modules[_OTLP_EXPORTER] = stand_in
+
+
 def _disk_full(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "disk is full" in text or "no space left" in text or "error in compaction" in text
@@ -143,6 +177,7 @@ class ChromaIndex:
 
     @classmethod
     def open(cls, settings: Settings, model_id: str, *, create: bool = False) -> ChromaIndex:
+        _defer_otlp_exporter()
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -355,6 +390,18 @@ class ChromaIndex:
             )
         }
         return [by_id[i] for i in ids if i in by_id]
+
+    @_unavailable
+    def chunks_of(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        got = self.chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}, include=["documents", "metadatas"]
+        )
+        return [
+            Chunk.from_metadata(cid, text or "", dict(meta))
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
 
     @_unavailable
     def count(self) -> int:

@@ -97,6 +97,9 @@ class MemoryIndex:
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         return [self._chunks[i][0] for i in ids if i in self._chunks]
 
+    def chunks_of(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        return [c for c, _ in self._chunks.values() if c.doc_id == doc_id and c.doc_hash == doc_hash]
+
     def count(self) -> int:
         return len(self._chunks)
 
