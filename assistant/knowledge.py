@@ -320,9 +320,8 @@ class KnowledgeBase:
                 self._sentence_cache.clear()
                 missing = list(dict.fromkeys(t for t, f in zip(texts, found, strict=True) if not f))
             self._sentence_cache.update(self._embed_by_length(missing))
-        return np.stack(
-            [v if f else self._sentence_cache[t] for t, f, v in zip(texts, found, vecs, strict=True)]
-        )
+        rows = [self._sentence_cache[t] if v is None else v for t, v in zip(texts, vecs, strict=True)]
+        return np.stack(rows)
 
     SENTENCE_BATCH = 8
 

@@ -526,6 +526,10 @@ def bench_one(
             row.update(previous or {})
             row.pop("query_error", None)
         else:
+            embedded = work / f"data-{target}-embedded" / "vectors"
+            if mode == "server" and embedded.is_dir():  # the same documents: the same sentence vectors
+                shutil.copytree(embedded, data / "vectors", dirs_exist_ok=True)
+                row["sentence_vectors_from"] = "the embedded run (same documents, same doc_hash)"
             row.update(run_phase("ingest", **common))
         row["vectors"] = args.vectors
         if args.note:

@@ -227,11 +227,11 @@ def build_catalogue(
             found = _scan(mine, approaches)
         hits[doc_hash] = found
         for key, (ids, named) in found.items():
-            a = by_key.get(key)
-            if a is None or not ids:
+            approach = by_key.get(key)
+            if approach is None or not ids:
                 continue
-            a.chunk_ids.extend(ids)
-            a.doc_ids.append(mine[0].doc_id)
+            approach.chunk_ids.extend(ids)
+            approach.doc_ids.append(mine[0].doc_id)
             in_text[key] = in_text[key] or named
     # verified against the index: the name really occurs in the corpus
     kept = [a for a in approaches if in_text[a.key]]

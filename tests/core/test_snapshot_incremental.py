@@ -54,7 +54,7 @@ def settings_for(tmp_path: Path) -> Settings:
 def test_adding_one_document_reads_only_that_document(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     topics = ["Housing", "Transport", "Parks", "Libraries", "Youth", "Health", "Waste", "Schools", "Leisure"]
-    for i, topic in enumerate(topics + ["Arts", "Planning", "Safety"]):
+    for i, topic in enumerate([*topics, "Arts", "Planning", "Safety"]):
         write(settings.corpus_dir, f"doc-{i}", topic)
     assert Ingestor(settings).run([settings.corpus_dir]).ok
     index = CountingIndex(ChromaIndex.open(settings, "hash-embedder"))
