@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from eval.metrics.text import (
-    _LIST_MARKER,
+    LIST_MARKER,
     STOPWORDS,
-    _as_text,
-    _strip_citations,
-    _wordset,
+    as_text,
     dedupe,
     normalise_whitespace,
+    strip_citations,
+    wordset,
 )
 
 __all__ = [
@@ -73,7 +73,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     letters ("Core20PLUS5") are ignored.
     """
     out: list[NumberMention] = []
-    for match in _NUMBER_RE.finditer(_LIST_MARKER.sub(" ", _strip_citations(text))):
+    for match in _NUMBER_RE.finditer(LIST_MARKER.sub(" ", strip_citations(text))):
         if match.group("money"):
             mult = _MULTIPLIERS.get((match.group("mmult") or "").lower(), 1.0)
             out.append(NumberMention(match.group("money"), "money", _to_float(match.group("mnum")) * mult))
@@ -91,7 +91,7 @@ def extract_numbers(text: str) -> list[str]:
 
 
 # Words that start sentences or are capitalised for emphasis and are not names by themselves.
-_COMMON_CAPITALISED = STOPWORDS | _wordset(
+_COMMON_CAPITALISED = STOPWORDS | wordset(
     """
     yes overall typically currently generally firstly secondly finally additionally furthermore moreover
     instead meanwhile similarly likewise still another according based key example examples note please
@@ -122,7 +122,7 @@ def extract_names(text: str) -> list[str]:
     appear capitalised mid-sentence or carry a possessive ("Barnsley's ..."); acronyms ("NAT", "EPiC",
     "LSOAs") always count. Common words at the start of a sentence ("The", "However", "Each") are dropped.
     """
-    tokens = _WORD_RE.findall(_strip_citations(text))
+    tokens = _WORD_RE.findall(strip_citations(text))
     names: list[str] = []
     held_back: list[str] = []  # sentence-initial single words, kept if capitalised elsewhere too
     run: list[str] = []
@@ -209,9 +209,9 @@ def grounding_violations(sentence: str, cited_passages_text: str | Sequence[str]
     normalisation, tolerating a plural "s" and runs that join two names ("Nottingham and Derby": each part
     must be supported).
     """
-    passages = _as_text(cited_passages_text)
+    passages = as_text(cited_passages_text)
     available = find_numbers(passages)
-    haystack = normalise_whitespace(_strip_citations(passages)).lower().replace("’", "'")
+    haystack = normalise_whitespace(strip_citations(passages)).lower().replace("’", "'")
     violations: list[str] = []
     for mention in find_numbers(sentence):
         if not _number_grounded(mention, available):

@@ -6,11 +6,15 @@ import re
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "LIST_MARKER",
     "STOPWORDS",
+    "as_text",
     "content_terms",
     "dedupe",
     "normalise_whitespace",
+    "strip_citations",
     "term_coverage",
+    "wordset",
 ]
 
 
@@ -30,11 +34,11 @@ def dedupe(items: Iterable[str]) -> list[str]:
     return out
 
 
-def _wordset(words: str) -> frozenset[str]:
+def wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-STOPWORDS: frozenset[str] = _wordset(
+STOPWORDS: frozenset[str] = wordset(
     """
     a about above after again against all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each either etc few for from further had has
@@ -49,11 +53,11 @@ STOPWORDS: frozenset[str] = _wordset(
 )
 
 _CITATION_MARKER = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
-_LIST_MARKER = re.compile(r"(?m)^[ \t]*\d+[.)](?=\s)")
+LIST_MARKER = re.compile(r"(?m)^[ \t]*\d+[.)](?=\s)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,'’\-][a-z0-9]+)*")
 
 
-def _strip_citations(text: str) -> str:
+def strip_citations(text: str) -> str:
     return _CITATION_MARKER.sub(" ", text)
 
 
@@ -64,7 +68,7 @@ def content_terms(text: str) -> list[str]:
     a possessive "'s" is dropped ("nottingham's" -> "nottingham").
     """
     out: list[str] = []
-    for match in _TOKEN.finditer(_strip_citations(text).lower()):
+    for match in _TOKEN.finditer(strip_citations(text).lower()):
         token = match.group(0).replace("’", "'")
         if token.endswith("'s"):
             token = token[:-2]
@@ -74,7 +78,7 @@ def content_terms(text: str) -> list[str]:
     return out
 
 
-def _as_text(passages: str | Sequence[str]) -> str:
+def as_text(passages: str | Sequence[str]) -> str:
     return passages if isinstance(passages, str) else "\n".join(passages)
 
 
@@ -83,5 +87,5 @@ def term_coverage(sentence: str, passages: str | Sequence[str]) -> float:
     terms = set(content_terms(sentence))
     if not terms:
         return 1.0
-    available = set(content_terms(_as_text(passages)))
+    available = set(content_terms(as_text(passages)))
     return len(terms & available) / len(terms)
