@@ -61,7 +61,7 @@ class TermCounts:
     ``term_ids[indptr[i]:indptr[i+1]]`` with counts ``tf``; ``lengths`` are the token counts."""
 
     term_ids: Array  # int32
-    tf: Array  # float32
+    tf: Array  # uint16 (a chunk holds a few hundred words)
     indptr: Array  # int64, len n + 1
     lengths: Array  # int64, len n
 
@@ -77,7 +77,7 @@ class TermCounts:
             indptr.append(len(ids))
         return cls(
             np.asarray(ids, dtype=np.int32),
-            np.asarray(tf, dtype=np.float32),
+            np.asarray(np.minimum(tf, 65535), dtype=np.uint16),
             np.asarray(indptr, dtype=np.int64),
             np.asarray([len(t) for t in tokens], dtype=np.int64),
         )
@@ -90,7 +90,7 @@ class TermCounts:
     def concat(parts: Sequence[TermCounts]) -> TermCounts:
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return TermCounts(empty.astype(np.int32), empty.astype(np.float32), np.zeros(1, np.int64), empty)
+            return TermCounts(empty.astype(np.int32), empty.astype(np.uint16), np.zeros(1, np.int64), empty)
         offsets = np.cumsum([0] + [len(p.term_ids) for p in parts])
         indptr = np.concatenate(
             [parts[0].indptr[:1]] + [p.indptr[1:] + off for p, off in zip(parts, offsets, strict=False)]

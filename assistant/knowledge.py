@@ -151,6 +151,14 @@ class Snapshot:
         return sorted(((int(i), float(best[i])) for i in top if best[i] > -1.0), key=lambda p: -p[1])
 
     @property
+    def by_id(self) -> dict[str, Chunk]:
+        """Every chunk by id (built once per snapshot): what the store's searches resolve ids with."""
+        found: dict[str, Chunk] | None = self.__dict__.get("_by_id")
+        if found is None:
+            found = self.__dict__["_by_id"] = {c.id: c for c in self.chunks}
+        return found
+
+    @property
     def visible_hashes(self) -> list[str]:
         # built once per snapshot (a per-query rebuild is O(documents)); a snapshot is never mutated
         found: list[str] | None = self.__dict__.get("_visible_hashes")

@@ -257,7 +257,12 @@ class Retriever:
         # BM25 and sentences: Chroma (a server, or its native core) works without the GIL
         searches = [
             _DENSE.submit(
-                self.kb.index.query_visible, self.kb.embed_query(text), self.pool, snap.visible_hashes, where
+                self.kb.index.query_visible,
+                self.kb.embed_query(text),
+                self.pool,
+                snap.visible_hashes,
+                where,
+                snap.by_id,
             )
             for text in texts
         ]

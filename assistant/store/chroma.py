@@ -12,7 +12,7 @@ import importlib
 import shutil
 import sys
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -311,7 +311,12 @@ class ChromaIndex:
 
     @_unavailable
     def query_visible(
-        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self,
+        vector: Vector,
+        k: int,
+        visible_hashes: Sequence[str],
+        where: Where | None = None,
+        known: Mapping[str, Chunk] | None = None,
     ) -> list[tuple[Chunk, float]]:
         """Like ``query`` but with the visible versions supplied (saves a registry read per query).
 
@@ -321,7 +326,11 @@ class ChromaIndex:
         ``k`` pass (or the hits were every chunk those clauses allow) they are the filtered top
         ``k``: any allowed chunk nearer than the last of them would itself have been a hit.
         Otherwise (a stale version or a restricted document crowding the top) it runs the fully
-        filtered query. Filter shapes where that keeps happening skip the first step."""
+        filtered query. Filter shapes where that keeps happening skip the first step.
+
+        With ``known`` (the snapshot's chunks by id) Chroma returns ids and distances only: the
+        text, and the visibility and audience checks, come from the caller's copy (at 100k chunks
+        over HTTP the documents and metadata were most of each query's payload)."""
         if not visible_hashes or k <= 0:
             return []
         fast_where, checks = split_where(visible_hashes, where)
@@ -329,7 +338,7 @@ class ChromaIndex:
         stats = self._fast.setdefault(shape, [0, 0])
         if stats[0] < 8 or 2 * stats[1] >= stats[0]:
             fetch = k + max(5, k // 4)
-            hits = self._nearest(vector, fetch, fast_where)
+            hits = self._nearest(vector, fetch, fast_where, known)
             passing = [hit for hit in hits if _passes(hit[2], checks)]
             ok = len(passing) >= k or (len(hits) < fetch and len(passing) == len(hits))
             if stats[0] >= 64:  # forget slowly, so a changed corpus is re-learnt
@@ -338,28 +347,36 @@ class ChromaIndex:
             stats[1] += int(ok)
             if ok:
                 return [self._hit(*hit) for hit in passing[:k]]
-        return [self._hit(*hit) for hit in self._nearest(vector, k, build_where(visible_hashes, where))]
+        hits = self._nearest(vector, k, build_where(visible_hashes, where), known)
+        return [self._hit(*hit) for hit in hits if known is None or hit[1] is not None]
 
-    def _nearest(self, vector: Vector, k: int, where: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    def _nearest(
+        self, vector: Vector, k: int, where: dict[str, Any] | None, known: Mapping[str, Chunk] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """(id, known chunk or its text, metadata, distance) of the ``k`` nearest."""
         got = self.chunks.query(
             query_embeddings=[list(map(float, vector))],
             n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"] if known is not None else ["documents", "metadatas", "distances"],
         )
+        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
+        if known is not None:
+            out = []
+            for cid, dist in zip(ids, distances, strict=True):
+                chunk = known.get(cid)  # absent: not visible in the caller's snapshot
+                meta = {"doc_hash": chunk.doc_hash, "audience": chunk.audience} if chunk is not None else None
+                out.append((cid, chunk, meta, dist))
+            return out
         return list(
-            zip(
-                got["ids"][0],
-                (got["documents"] or [[]])[0],
-                (got["metadatas"] or [[]])[0],
-                (got["distances"] or [[]])[0],
-                strict=True,
-            )
+            zip(ids, (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0], distances, strict=True)
         )
 
     @staticmethod
-    def _hit(cid: str, text: str | None, meta: Any, dist: float) -> tuple[Chunk, float]:
-        return Chunk.from_metadata(cid, text or "", dict(meta)), 1.0 - float(dist)
+    def _hit(cid: str, found: Chunk | str | None, meta: Any, dist: float) -> tuple[Chunk, float]:
+        if isinstance(found, Chunk):
+            return found, 1.0 - float(dist)
+        return Chunk.from_metadata(cid, found or "", dict(meta)), 1.0 - float(dist)
 
     @_unavailable
     def _chunk_page(self, batch: int, offset: int) -> Any:
