@@ -133,16 +133,18 @@ def cold(data_dir: Path, question: str, runs: int) -> list[tuple[float, int, str
     env = dict(os.environ)
     env["NBHD_DATA_DIR"] = str(data_dir)
     env.pop("NBHD_LLM_BASE_URL", None)  # extractive, like the warm phase
+    return timed_runs([str(nbhd), "ask", question], runs, env=env, cwd=ROOT)
+
+
+def timed_runs(
+    command: list[str], runs: int, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> list[tuple[float, int, str]]:
+    """``command`` as a fresh process ``runs`` times: (seconds to its exit, exit code, first line)."""
     out = []
     for _ in range(runs):
         started = time.perf_counter()
         proc = subprocess.run(
-            [str(nbhd), "ask", question],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=COLD_TIMEOUT_S,
+            command, env=env, cwd=cwd, capture_output=True, text=True, timeout=COLD_TIMEOUT_S
         )
         elapsed = time.perf_counter() - started
         first = next((line for line in proc.stdout.splitlines() if line.strip()), "")
@@ -162,19 +164,7 @@ def cairn_cold(question: str, runs: int, work: Path) -> list[tuple[float, int, s
     subprocess.run(
         [str(cairn), "--config", str(config), "index"], check=True, capture_output=True, timeout=600
     )
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [str(cairn), "--config", str(config), "ask", question],
-            capture_output=True,
-            text=True,
-            timeout=COLD_TIMEOUT_S,
-        )
-        elapsed = time.perf_counter() - started
-        first = next((line for line in proc.stdout.splitlines() if line.strip()), "")
-        out.append((elapsed, proc.returncode, first))
-    return out
+    return timed_runs([str(cairn), "--config", str(config), "ask", question], runs)
 
 
 def help_cold(runs: int) -> list[float]:

@@ -64,40 +64,14 @@ def serve_command(port: int, workers: int) -> list[str]:
         names = {c.name or (c.callback.__name__ if c.callback else "") for c in cli_app.registered_commands}
     except Exception:
         names = set()
+    tail = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     if "serve" in names:
-        return [
-            sys.executable,
-            "-c",
-            "from assistant.cli import main; main()",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ]
+        return [sys.executable, "-c", "from assistant.cli import main; main()", "serve", *tail]
     print(
         "note: `nbhd serve` is not registered in assistant/cli.py yet; running uvicorn directly",
         file=sys.stderr,
     )
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "assistant.http.app:app_factory",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
+    return [sys.executable, "-m", "uvicorn", "assistant.http.app:app_factory", "--factory", *tail]
 
 
 def ensure_index(env: dict[str, str]) -> None:
