@@ -36,7 +36,9 @@ def ingest(
     int8: Annotated[
         bool,
         typer.Option(
-            "--int8", help="embed chunks with the int8 ONNX model (faster; NBHD_EMBEDDING_BACKEND=onnx-int8)"
+            "--int8",
+            help="embed chunks with the int8 ONNX model (no torch; speed depends on the CPU, "
+            "see docs/bench/ingest.md; NBHD_EMBEDDING_BACKEND=onnx-int8)",
         ),
     ] = False,
     as_json: JsonOpt = False,
