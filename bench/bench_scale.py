@@ -181,8 +181,8 @@ class SyntheticEmbedder:
     For measuring the store and retrieval at sizes where real embedding takes hours on 2 cores.
     The generated corpus is itself ~N/156 near-duplicates of each original chunk, so the vectors
     are clustered the same way the real ones would be. Retrieval *quality* on such an index
-    means nothing; its latency, memory and disk size are what this mode is for. Queries and
-    answer sentences are still embedded by the real model."""
+    means nothing; its latency, memory and disk size are what this mode is for. Queries are
+    embedded by the real model; answer sentences get theirs from ``SyntheticSentences``."""
 
     NOISE = 0.025  # per dimension; ||noise|| ~ 0.49 for 384 dims
 
