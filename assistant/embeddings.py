@@ -118,6 +118,14 @@ class OnnxInt8Embedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        if len(texts) > self.batch_size:  # batches of similar length (each is padded to its longest)
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            out = np.empty((len(texts), DIM), dtype=np.float32)
+            out[order] = self._embed([texts[i] for i in order])
+            return out
+        return self._embed(texts)
+
+    def _embed(self, texts: Sequence[str]) -> Vectors:
         parts = []
         for i in range(0, len(texts), self.batch_size):
             encodings = self.tokenizer.encode_batch(list(texts[i : i + self.batch_size]))

@@ -22,17 +22,20 @@ from typing import Any
 
 import numpy as np
 
+from assistant.bm25 import BM25Index, TermCounts, Vocabulary
 from assistant.config import Settings
 from assistant.domain import Domain, load_domain
 from assistant.embeddings import MODEL_FAMILY, Embedder, query_embedder
-from assistant.glossary import Glossary
+from assistant.glossary import Glossary, find_definitions
 from assistant.store import DocRecord, VectorIndex, open_index, registry_version
-from assistant.text import tokenize
+from assistant.store.sentences import SentenceTable, embed_units, ensure_doc_vectors, vectors_dir
+from assistant.text import split_sentences, tokenize
 from assistant.types import Chunk
 
 __all__ = [
-    "PRECOMPUTE_SENTENCES_UP_TO",
+    "SENTENCE_RANKING_UP_TO",
     "SNAPSHOT_FORMAT",
+    "DocPart",
     "KnowledgeBase",
     "Snapshot",
     "build_snapshot",
@@ -40,9 +43,38 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 6  # 6: one sentence splitter (answers now split as chunks do)
-PRECOMPUTE_SENTENCES_UP_TO = 5000  # chunks; larger corpora embed answer sentences on demand
+SNAPSHOT_FORMAT = 7  # 7: own BM25 arrays, per-document parts, sentence vectors from per-document files
+# The best-sentence ranking (retrieval) runs where a corpus has at most this many chunks, as it
+# did when only such corpora had sentence vectors: above it, retrieval stays dense + BM25 (a
+# float32 matrix of every sentence would cost ~2 GB and ~0.5 s a query at 100k chunks). Answers
+# use the precomputed vectors at every size.
+SENTENCE_RANKING_UP_TO = 5000
 _MAY_DEFINE = re.compile(r"\([A-Z][A-Za-z0-9]{1,7}\)")  # the tail glossary.find_definitions needs
+# more new documents than this share of the visible ones: read the store once, not per document
+_BULK_SHARE = 0.25
+
+
+@dataclass
+class DocPart:
+    """What a snapshot derived from one document version, reused by the next snapshot while
+    that version stays visible: where its chunks sit, their term counts, its definitions."""
+
+    doc_hash: str
+    start: int
+    n: int
+    counts: TermCounts
+    definitions: dict[str, str]
+
+
+def _lookup(
+    known: Any, texts: Sequence[str]
+) -> tuple[np.ndarray[Any, Any], list[np.ndarray[Any, Any] | None]]:
+    """(found mask, vectors) from a SentenceTable or a plain text -> vector mapping."""
+    if isinstance(known, SentenceTable):
+        found, matrix = known.lookup(texts)
+        return found, [matrix[i] if f else None for i, f in enumerate(found)]
+    vecs = [known.get(t) for t in texts]
+    return np.array([v is not None for v in vecs], dtype=bool), vecs
 
 
 @dataclass
@@ -50,12 +82,14 @@ class Snapshot:
     version: str
     records: dict[str, DocRecord]
     chunks: list[Chunk]
-    bm25: Any
+    bm25: Any  # BM25Index
     glossary: Glossary
     doc_freq: dict[str, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
-    # every sentence's vector (query embedder), for corpora small enough to embed up front
-    sentence_vectors: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
+    # every sentence's and clause's vector (assistant/store/sentences.py), looked up by text
+    sentence_vectors: Any = field(default_factory=dict)
+    parts: dict[str, DocPart] = field(default_factory=dict)  # doc_hash -> its part
+    vocab: Vocabulary | None = None
 
     def terms(self, chunk: Chunk) -> frozenset[str]:
         """The chunk's content terms (computed once per snapshot)."""
@@ -78,24 +112,26 @@ class Snapshot:
         self.year = np.array([c.year if c.year is not None else np.nan for c in self.chunks], dtype=float)
 
     def sentence_index(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
-        """The precomputed sentence vectors as one matrix, with each row's chunk position (built
-        once per snapshot); None when the corpus was too large to embed its sentences up front."""
+        """Every chunk's sentence vectors as one matrix, with each row's chunk position (built
+        once per snapshot); None above SENTENCE_RANKING_UP_TO chunks or without vectors."""
         if "_sentence_index" not in self.__dict__:
-            from assistant.text import split_sentences
-
-            rows: list[np.ndarray[Any, Any]] = []
+            texts: list[str] = []
             owners: list[int] = []
-            for pos, chunk in enumerate(self.chunks if self.sentence_vectors else ()):
-                for sentence in split_sentences(chunk.text):
-                    vector = self.sentence_vectors.get(sentence)
-                    if vector is not None:
-                        rows.append(vector)
+            if self.sentence_vectors and len(self.chunks) <= SENTENCE_RANKING_UP_TO:
+                for pos, chunk in enumerate(self.chunks):
+                    for sentence in split_sentences(chunk.text):
+                        texts.append(sentence)
                         owners.append(pos)
+            found, vecs = _lookup(self.sentence_vectors, texts)
+            rows = [v for v, f in zip(vecs, found, strict=True) if f and v is not None]
+            kept = [o for o, f in zip(owners, found, strict=True) if f]
             self.__dict__["_sentence_index"] = (
-                (np.stack(rows).astype(np.float32), np.asarray(owners, dtype=np.int64)) if rows else None
+                (np.stack(rows).astype(np.float32), np.asarray(kept, dtype=np.int64)) if rows else None
             )
-        found: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = self.__dict__["_sentence_index"]
-        return found
+        found_index: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = self.__dict__[
+            "_sentence_index"
+        ]
+        return found_index
 
     def by_sentence(
         self, query: np.ndarray[Any, Any], k: int, mask: np.ndarray[Any, Any] | None = None
@@ -113,6 +149,14 @@ class Snapshot:
         k = min(k, len(best))
         top = np.argpartition(-best, k - 1)[:k]
         return sorted(((int(i), float(best[i])) for i in top if best[i] > -1.0), key=lambda p: -p[1])
+
+    @property
+    def by_id(self) -> dict[str, Chunk]:
+        """Every chunk by id (built once per snapshot): what the store's searches resolve ids with."""
+        found: dict[str, Chunk] | None = self.__dict__.get("_by_id")
+        if found is None:
+            found = self.__dict__["_by_id"] = {c.id: c for c in self.chunks}
+        return found
 
     @property
     def visible_hashes(self) -> list[str]:
@@ -140,7 +184,7 @@ class Snapshot:
     ) -> list[tuple[int, float]]:
         if not self.chunks or not terms:
             return []
-        scores = self._bm25_scores(list(terms))
+        scores = self.bm25.scores(list(terms))
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, len(scores))
@@ -148,48 +192,69 @@ class Snapshot:
         ranked = sorted(((int(i), float(scores[i])) for i in top if scores[i] > 0), key=lambda p: -p[1])
         return ranked
 
-    def _bm25_scores(self, terms: list[str]) -> np.ndarray[Any, Any]:
-        """``bm25.get_scores(terms)``, the same sums in the same order, without ``np.add.at``
-        (unbuffered and slow; a term's postings name each chunk once, so a plain fancy-index
-        add is exact). At 100k chunks a query's common terms have ~10^5 postings."""
-        bm25 = self.bm25
-        index = getattr(bm25, "scores", None)
-        if not isinstance(index, dict) or not {"data", "indices", "indptr", "num_docs"} <= index.keys():
-            return np.asarray(bm25.get_scores(terms), dtype=np.float32)  # another bm25s layout
-        vocab = bm25.vocab_dict
-        ids = np.asarray([vocab[t] for t in terms if t in vocab], dtype=np.dtype(bm25.int_dtype))
-        data, indices, indptr = index["data"], index["indices"], index["indptr"]
-        scores = np.zeros(index["num_docs"], dtype=np.dtype(bm25.dtype))
-        for tid in ids:
-            start, end = indptr[tid], indptr[tid + 1]
-            scores[indices[start:end]] += data[start:end]
-        if getattr(bm25, "nonoccurrence_array", None) is not None:
-            scores += bm25.nonoccurrence_array[ids].sum()
-        return np.asarray(scores, dtype=np.float32)
+
+def _fetch(index: VectorIndex, visible: dict[str, str], wanted: list[str]) -> dict[str, list[Chunk]]:
+    """The visible chunks of the ``wanted`` documents: one store read per document, or one pass
+    over the whole store when they are a large share of it (the first build)."""
+    out: dict[str, list[Chunk]] = {doc_id: [] for doc_id in wanted}
+    if len(wanted) > max(8.0, _BULK_SHARE * len(visible)):
+        for c in index.iter_chunks():
+            if c.doc_id in out and visible.get(c.doc_id) == c.doc_hash:
+                out[c.doc_id].append(c)
+    else:
+        for doc_id in wanted:
+            out[doc_id] = [
+                c for c in index.chunks_of(doc_id, visible[doc_id]) if c.doc_hash == visible[doc_id]
+            ]
+    return out
 
 
 def build_snapshot(
-    index: VectorIndex, records: dict[str, DocRecord], version: str, domain: Domain
+    index: VectorIndex,
+    records: dict[str, DocRecord],
+    version: str,
+    domain: Domain,
+    previous: Snapshot | None = None,
 ) -> Snapshot:
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+    """The snapshot of what ``records`` make visible. Documents whose version ``previous``
+    already holds are taken from it (chunks, term counts, definitions); only the others are
+    read from the store and counted. BM25 and the glossary are then assembled from the parts."""
     visible = {r.doc_id: r.doc_hash for r in records.values()}
-    chunks = [c for c in index.iter_chunks() if visible.get(c.doc_id) == c.doc_hash]
-    chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
-    bm25 = bm25s.BM25()
-    tokens = [tokenize(f"{c.title} {c.section} {c.text}") or ["_"] for c in chunks]
-    if chunks:
-        bm25.index(tokens, show_progress=False)
-    doc_freq: dict[str, int] = {}
-    for terms in tokens:
-        for term in set(terms):
-            doc_freq[term] = doc_freq.get(term, 0) + 1
-    # Only texts with a "(ACRONYM)" can hold a definition; the definition regex costs ~2 ms a
-    # chunk to rule out the rest (~85% of them), which was most of a 10k-chunk build.
-    glossary = Glossary.build((c.text for c in chunks if _MAY_DEFINE.search(c.text)), domain)
+    known = previous.parts if previous is not None else {}
+    vocab = previous.vocab.copy() if previous is not None and previous.vocab is not None else Vocabulary()
+    fetched = _fetch(index, visible, [d for d, h in visible.items() if h not in known])
+    chunks: list[Chunk] = []
+    parts: dict[str, DocPart] = {}
+    for doc_id in sorted(visible):
+        doc_hash = visible[doc_id]
+        old = known.get(doc_hash)
+        if old is not None and previous is not None:
+            mine = previous.chunks[old.start : old.start + old.n]
+            counts, definitions = old.counts, old.definitions
+        else:
+            mine = sorted(fetched.get(doc_id, []), key=lambda c: c.ordinal)
+            tokens = [tokenize(f"{c.title} {c.section} {c.text}") or ["_"] for c in mine]
+            counts = TermCounts.of(tokens, vocab)
+            # Only texts with a "(ACRONYM)" can hold a definition; the definition regex costs ~2 ms
+            # a chunk to rule out the rest (~85% of them).
+            definitions = find_definitions(c.text for c in mine if _MAY_DEFINE.search(c.text))
+        parts[doc_hash] = DocPart(doc_hash, len(chunks), len(mine), counts, definitions)
+        chunks.extend(mine)
+    bm25 = BM25Index.build(TermCounts.concat([p.counts for p in parts.values()]), vocab)
+    found: dict[str, str] = {}
+    for part in parts.values():  # the first definition in chunk order wins, as over all texts at once
+        for acronym, expansion in part.definitions.items():
+            found.setdefault(acronym, expansion)
+    glossary = Glossary({**domain.glossary.acronyms, **found}, domain.synonyms())
     return Snapshot(
-        version=version, records=records, chunks=chunks, bm25=bm25, glossary=glossary, doc_freq=doc_freq
+        version=version,
+        records=records,
+        chunks=chunks,
+        bm25=bm25,
+        glossary=glossary,
+        doc_freq=bm25.doc_freq(),
+        parts=parts,
+        vocab=vocab,
     )
 
 
@@ -251,20 +316,22 @@ class KnowledgeBase:
         self._query_cache.update(zip(missing, vectors, strict=True))
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
-        """Sentence vectors: from the snapshot when precomputed, else embedded and cached in memory."""
+        """Sentence vectors: from the snapshot (computed at ingest), else embedded and cached."""
+        if not texts:
+            return np.zeros((0, 384), np.float32)
         known = self._snapshot.sentence_vectors if self._snapshot is not None else {}
-        if texts and all(t in known for t in texts):
-            return np.stack([known[t] for t in texts])
-        for t in texts:  # the precomputed ones, so only the rest are embedded
-            if t in known and t not in self._sentence_cache:
-                self._sentence_cache[t] = known[t]
-        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        found, vecs = _lookup(known, texts)
+        if found.all():
+            return np.stack(vecs)  # type: ignore[arg-type]
+        missing = [t for t, f in zip(texts, found, strict=True) if not f and t not in self._sentence_cache]
+        missing = list(dict.fromkeys(missing))
         if missing:
             if len(self._sentence_cache) + len(missing) > 200_000:
                 self._sentence_cache.clear()
-                missing = list(dict.fromkeys(texts))
+                missing = list(dict.fromkeys(t for t, f in zip(texts, found, strict=True) if not f))
             self._sentence_cache.update(self._embed_by_length(missing))
-        return np.stack([self._sentence_cache[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+        rows = [self._sentence_cache[t] if v is None else v for t, v in zip(texts, vecs, strict=True)]
+        return np.stack(rows)
 
     SENTENCE_BATCH = 8
 
@@ -307,26 +374,20 @@ class KnowledgeBase:
             except Exception:
                 log.warning("snapshot cache unreadable; rebuilding")
         started = time.perf_counter()
-        snap = build_snapshot(self.index, records, version, self.domain)
-        if len(snap.chunks) <= PRECOMPUTE_SENTENCES_UP_TO:
-            from assistant.text import clauses, split_sentences
-
-            sentences = list(dict.fromkeys(s for c in snap.chunks for s in split_sentences(c.text)))
-            sentences += [c for s in sentences for c in clauses(s)]  # long sentences' clauses too
-            if sentences:
-                # a new version of one document: the others' sentences keep their vectors
-                known = self._snapshot.sentence_vectors if self._snapshot is not None else {}
-                reused = {s: known[s] for s in sentences if s in known}
-                reused.update(self._embed_by_length([s for s in sentences if s not in reused]))
-                snap.sentence_vectors = reused
-                snap.sentence_index()  # the matrix retrieval ranks sentences with, cached with the rest
+        previous = self._snapshot or self._latest_cached()
+        snap = build_snapshot(self.index, records, version, self.domain, previous)
+        snap.sentence_vectors = self._sentence_table(snap)
+        snap.sentence_index()  # the matrix retrieval ranks sentences with, cached with the rest
         log.info(
-            "built lexical snapshot of %d chunks in %.2fs", len(snap.chunks), time.perf_counter() - started
+            "built snapshot of %d chunks (%d documents new) in %.2fs",
+            len(snap.chunks),
+            sum(1 for h in snap.parts if previous is None or h not in previous.parts),
+            time.perf_counter() - started,
         )
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             for old in cache_dir.glob(f"snapshot-*-{self.settings.collection}-*.pkl"):
-                old.unlink(missing_ok=True)
+                old.unlink(missing_ok=True)  # the newest is enough to build the next one from
             tmp = path.with_suffix(f".{os.getpid()}.tmp")  # workers may build the same snapshot at once
             with tmp.open("wb") as fh:
                 pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -334,3 +395,37 @@ class KnowledgeBase:
         except OSError as exc:  # a read-only or full disk only costs start-up time
             log.warning("could not cache the snapshot: %s", exc)
         return snap
+
+    def _cache_glob(self) -> str:
+        return f"snapshot-{SNAPSHOT_FORMAT}-{self.domain.version}-{self.settings.collection}-*.pkl"
+
+    def _latest_cached(self) -> Snapshot | None:
+        """The newest snapshot cached by any process (another version): its documents' parts
+        are reused, so a cold process after a re-ingest reads only the changed documents."""
+        cache_dir = self.settings.data_dir / "cache"
+        found = (
+            sorted(cache_dir.glob(self._cache_glob()), key=lambda p: p.stat().st_mtime)
+            if cache_dir.is_dir()
+            else []
+        )
+        for path in reversed(found):
+            try:
+                with path.open("rb") as fh:
+                    snap: Snapshot = pickle.load(fh)  # our own cache file in our data dir
+                return snap
+            except Exception:
+                log.warning("snapshot cache %s unreadable; not reused", path.name)
+        return None
+
+    def _sentence_table(self, snap: Snapshot) -> SentenceTable:
+        """Every visible document's unit vectors: written by ingest; a document without them
+        (an index from an older version, or written elsewhere) is embedded now, once."""
+        directory = vectors_dir(self.settings.data_dir)
+        parts = []
+        for doc_hash, part in snap.parts.items():
+            texts = (c.text for c in snap.chunks[part.start : part.start + part.n])
+            vectors = ensure_doc_vectors(
+                directory, doc_hash, texts, lambda t: embed_units(self.embedder.embed, t)
+            )
+            parts.append((directory, doc_hash, vectors))
+        return SentenceTable(parts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +206,10 @@ def interleave(lists: list[list[Passage]]) -> list[Passage]:
     return out
 
 
+# Dense searches of every Retriever (a few threads: each waits on the store, not the CPU).
+_DENSE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense")
+
+
 class Retriever:
     def __init__(self, kb: KnowledgeBase, pool: int = 40) -> None:
         self.kb = kb
@@ -250,13 +255,30 @@ class Retriever:
         self.kb.embed_queries(texts)  # one batch (a no-op when the caller has embedded them)
         where = store_where(snap, query.filters, query.groups)
         mask = self._mask(snap, query)
-        lists = []
-        for text in texts:
-            dense = self.kb.index.query_visible(
-                self.kb.embed_query(text), self.pool, snap.visible_hashes, where
+        # the store's nearest-neighbour searches run on a helper thread while this one ranks by
+        # BM25 and sentences: Chroma (a server, or its native core) works without the GIL
+        searches = [
+            _DENSE.submit(
+                self.kb.index.query_visible,
+                self.kb.embed_query(text),
+                self.pool,
+                snap.visible_hashes,
+                where,
+                snap.by_id,
             )
-            sentences = snap.by_sentence(self.kb.embed_query(text), self.pool, mask)
-            lists.append(fuse(snap, dense, snap.lexical(tokenize(text), self.pool, mask), sentences))
+            for text in texts
+        ]
+        ranked = [
+            (
+                snap.lexical(tokenize(text), self.pool, mask),
+                snap.by_sentence(self.kb.embed_query(text), self.pool, mask),
+            )
+            for text in texts
+        ]
+        lists = [
+            fuse(snap, search.result(), lexical, sentences)
+            for search, (lexical, sentences) in zip(searches, ranked, strict=True)
+        ]
         # the whole question's best first, then each subject's, and so on down the ranks
         merged = lists[0] if len(lists) == 1 else interleave(lists)
         return diversify(exact_first(query.text, merged), k, terms_of=snap.terms)

@@ -64,12 +64,14 @@ def serve_command(port: int, workers: int) -> list[str]:
         names = {c.name or (c.callback.__name__ if c.callback else "") for c in cli_app.registered_commands}
     except Exception:
         names = set()
+    tail = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     if "serve" in names:
-        return [sys.executable, "-c", "from assistant.cli import main; main()", "serve",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    print("note: `nbhd serve` is not registered in assistant/cli.py yet; running uvicorn directly", file=sys.stderr)
-    return [sys.executable, "-m", "uvicorn", "assistant.http.app:app_factory", "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+        return [sys.executable, "-c", "from assistant.cli import main; main()", "serve", *tail]
+    print(
+        "note: `nbhd serve` is not registered in assistant/cli.py yet; running uvicorn directly",
+        file=sys.stderr,
+    )
+    return [sys.executable, "-m", "uvicorn", "assistant.http.app:app_factory", "--factory", *tail]
 
 
 def ensure_index(env: dict[str, str]) -> None:
@@ -79,9 +81,18 @@ def ensure_index(env: dict[str, str]) -> None:
     if settings.index_dir.exists() and any(settings.index_dir.iterdir()):
         return
     print(f"ingesting the bundled corpus into {settings.data_dir} ...", file=sys.stderr)
-    subprocess.run([sys.executable, "-c", "from ingest.run import Ingestor; from assistant.config import get_settings;"
-                    "s = get_settings(); r = Ingestor(s).run([s.corpus_dir]); assert r.ok"],
-                   env=env, cwd=ROOT, check=True, timeout=900)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ingest.run import Ingestor; from assistant.config import get_settings;"
+            "s = get_settings(); r = Ingestor(s).run([s.corpus_dir]); assert r.ok",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=900,
+    )
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 300.0) -> float:
@@ -105,8 +116,9 @@ async def first_event_times(url: str, qs: list[str], n: int) -> dict[str, list[f
         for q in itertools.islice(itertools.cycle(qs), n):
             started = time.perf_counter()
             first = delta = None
-            async with client.stream("POST", url + "/api/chat", json={"message": q},
-                                     headers={"Accept": "text/event-stream"}) as r:
+            async with client.stream(
+                "POST", url + "/api/chat", json={"message": q}, headers={"Accept": "text/event-stream"}
+            ) as r:
                 r.raise_for_status()
                 async for line in r.aiter_lines():
                     now = time.perf_counter() - started
@@ -155,9 +167,15 @@ async def throughput(url: str, qs: list[str], clients: int, seconds: float) -> d
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - started
     done = sum(statuses.values())
-    return {"requests": done, "elapsed_s": elapsed, "rps": done / elapsed if elapsed else 0.0,
-            "statuses": dict(statuses), "errors": dict(errors), "p50_s": pct(latencies, 50),
-            "p95_s": pct(latencies, 95)}
+    return {
+        "requests": done,
+        "elapsed_s": elapsed,
+        "rps": done / elapsed if elapsed else 0.0,
+        "statuses": dict(statuses),
+        "errors": dict(errors),
+        "p50_s": pct(latencies, 50),
+        "p95_s": pct(latencies, 95),
+    }
 
 
 def stop_server(proc: subprocess.Popen[bytes] | None) -> None:
@@ -177,7 +195,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers for the server it starts")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=20.0, help="length of the throughput phase")
-    ap.add_argument("--sse-requests", type=int, default=40, help="sequential SSE requests for the latency phase")
+    ap.add_argument(
+        "--sse-requests", type=int, default=40, help="sequential SSE requests for the latency phase"
+    )
     args = ap.parse_args()
 
     qs = questions()
@@ -197,29 +217,47 @@ def main() -> None:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
             url = f"http://127.0.0.1:{port}"
         startup = wait_ready(url, proc)
-        print(f"server {url} ready in {startup:.1f}s (workers={args.workers if proc else '?'}, "
-              f"cpus={os.cpu_count()})")
+        print(
+            f"server {url} ready in {startup:.1f}s (workers={args.workers if proc else '?'}, "
+            f"cpus={os.cpu_count()})"
+        )
 
         asyncio.run(first_event_times(url, qs, 5))  # warm every worker's caches
         times = asyncio.run(first_event_times(url, qs, args.sse_requests))
         ms = {k: [v * 1000 for v in vals] for k, vals in times.items()}
         print(f"SSE, {len(ms['first_event'])} sequential warm requests:")
-        print(f"  time to first event  p50 {statistics.median(ms['first_event']):7.1f} ms   "
-              f"p90 {pct(ms['first_event'], 90):7.1f} ms")
+        print(
+            f"  time to first event  p50 {statistics.median(ms['first_event']):7.1f} ms   "
+            f"p90 {pct(ms['first_event'], 90):7.1f} ms"
+        )
         if ms["first_delta"]:
-            print(f"  time to first delta  p50 {statistics.median(ms['first_delta']):7.1f} ms   "
-                  f"p90 {pct(ms['first_delta'], 90):7.1f} ms")
-        print(f"  time to done         p50 {statistics.median(ms['done']):7.1f} ms   "
-              f"p90 {pct(ms['done'], 90):7.1f} ms")
+            print(
+                f"  time to first delta  p50 {statistics.median(ms['first_delta']):7.1f} ms   "
+                f"p90 {pct(ms['first_delta'], 90):7.1f} ms"
+            )
+        print(
+            f"  time to done         p50 {statistics.median(ms['done']):7.1f} ms   "
+            f"p90 {pct(ms['done'], 90):7.1f} ms"
+        )
 
         result = asyncio.run(throughput(url, qs, args.clients, args.seconds))
         print(f"JSON chat, {args.clients} concurrent clients for {result['elapsed_s']:.1f}s:")
-        print(f"  answered requests/s  {result['rps']:7.1f}   ({result['requests']} requests, "
-              f"latency p50 {float(result['p50_s']) * 1000:.0f} ms, p95 {float(result['p95_s']) * 1000:.0f} ms)")
+        print(
+            f"  answered requests/s  {result['rps']:7.1f}   ({result['requests']} requests, "
+            f"latency p50 {float(result['p50_s']) * 1000:.0f} ms, p95 {float(result['p95_s']) * 1000:.0f} ms)"
+        )
         print(f"  statuses {result['statuses']}   errors {result['errors'] or 0}")
-        print(json.dumps({"ttfe_p50_ms": statistics.median(ms["first_event"]), "rps": result["rps"],
-                          "errors": sum(result["errors"].values()) if isinstance(result["errors"], dict) else 0,
-                          "clients": args.clients, "workers": args.workers if proc else None}))
+        print(
+            json.dumps(
+                {
+                    "ttfe_p50_ms": statistics.median(ms["first_event"]),
+                    "rps": result["rps"],
+                    "errors": sum(result["errors"].values()) if isinstance(result["errors"], dict) else 0,
+                    "clients": args.clients,
+                    "workers": args.workers if proc else None,
+                }
+            )
+        )
     finally:
         stop_server(proc)
 

@@ -57,7 +57,11 @@ def grounding_violations(answer: dict[str, Any], passages: dict[str, str]) -> tu
     by_n = {c["n"]: c for c in answer["citations"]}
     bad = 0
     # a decline is our own fixed message, not a claim; its citations are related sources
-    claims = [] if answer["status"] in ("no_answer", "refused_input", "error") else split_sentences(answer["answer"])
+    claims = (
+        []
+        if answer["status"] in ("no_answer", "refused_input", "error")
+        else split_sentences(answer["answer"])
+    )
     for sentence in claims:
         cited = [n for n in markers(sentence) if n in by_n]
         evidence = " ".join(passages.get(by_n[n]["chunk_id"], "") for n in cited)

@@ -52,8 +52,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_http import ensure_index, free_port, serve_command, stop_server, wait_ready  # noqa: E402
 
 ENDPOINTS = ("chat", "chat_followup", "compare", "sources", "chat_stream")
-COMPARE_SETS = (["LAC", "NAT"], ["NAT", "EPiC"], ["LAC", "NAT", "EPiC"], ["NAT", "Derby neighbourhood officer"],
-                ["Safe City", "Barnsley area council"])
+COMPARE_SETS = (
+    ["LAC", "NAT"],
+    ["NAT", "EPiC"],
+    ["LAC", "NAT", "EPiC"],
+    ["NAT", "Derby neighbourhood officer"],
+    ["Safe City", "Barnsley area council"],
+)
 GENERIC_FOLLOWUPS = ("Which document says that?", "And when was that?", "Tell me more about that.")
 HIGH_RATE_LIMIT = "100000000/minute"
 
@@ -123,10 +128,13 @@ class Stats:
             "errors": sum(self.errors.values()),
             "throughput_rps": round(n / elapsed, 2) if elapsed else 0.0,
             "ok_rps": round(len(self.latencies) / elapsed, 2) if elapsed else 0.0,
-            "latency_ms": {"p50": ms(pct(self.latencies, 50)), "p95": ms(pct(self.latencies, 95)),
-                           "p99": ms(pct(self.latencies, 99)),
-                           "mean": ms(sum(self.latencies) / len(self.latencies)) if self.latencies else None,
-                           "max": ms(max(self.latencies)) if self.latencies else None},
+            "latency_ms": {
+                "p50": ms(pct(self.latencies, 50)),
+                "p95": ms(pct(self.latencies, 95)),
+                "p99": ms(pct(self.latencies, 99)),
+                "mean": ms(sum(self.latencies) / len(self.latencies)) if self.latencies else None,
+                "max": ms(max(self.latencies)) if self.latencies else None,
+            },
             "errors_by_kind": dict(sorted(self.errors.items())),
             "answer_statuses": dict(sorted(self.statuses.items())),
         }
@@ -193,7 +201,9 @@ class Load:
 
     # ---- the requests
 
-    async def chat(self, client: httpx.AsyncClient, endpoint: str, message: str, cid: str | None) -> str | None:
+    async def chat(
+        self, client: httpx.AsyncClient, endpoint: str, message: str, cid: str | None
+    ) -> str | None:
         async def go() -> str:
             body: dict[str, Any] = {"message": message}
             if cid:
@@ -235,8 +245,12 @@ class Load:
             t = time.perf_counter()
             first: float | None = None
             event = ""
-            async with client.stream("POST", self.url + "/api/chat", json={"message": message},
-                                     headers={"Accept": "text/event-stream"}) as r:
+            async with client.stream(
+                "POST",
+                self.url + "/api/chat",
+                json={"message": message},
+                headers={"Accept": "text/event-stream"},
+            ) as r:
                 if r.status_code != 200:
                     raise RequestFailed(f"HTTP {r.status_code}")
                 async for line in r.aiter_lines():
@@ -262,8 +276,15 @@ class Load:
 
     # ---- the users
 
-    async def user(self, n: int, client: httpx.AsyncClient, sessions: list[Session], factual: list[str],
-                   p_compare: float, p_stream: float) -> None:
+    async def user(
+        self,
+        n: int,
+        client: httpx.AsyncClient,
+        sessions: list[Session],
+        factual: list[str],
+        p_compare: float,
+        p_stream: float,
+    ) -> None:
         rng = random.Random(self.seed * 1000 + n)
         order = list(range(len(sessions)))
         rng.shuffle(order)
@@ -294,27 +315,43 @@ class Load:
             now = time.perf_counter()
             n = self.done()
             phase = "run" if now < self.deadline else "drain"
-            print(f"[{now - self.started:5.1f}s {phase}] requests {n:6d}  "
-                  f"{(n - last_n) / max(now - last_t, 1e-9):7.1f} req/s  in flight {self.inflight:3d}  "
-                  f"errors {self.errors()}", flush=True)
+            print(
+                f"[{now - self.started:5.1f}s {phase}] requests {n:6d}  "
+                f"{(n - last_n) / max(now - last_t, 1e-9):7.1f} req/s  in flight {self.inflight:3d}  "
+                f"errors {self.errors()}",
+                flush=True,
+            )
             last_n, last_t = n, now
 
 
-async def run_load(url: str, users: int = 50, seconds: float = 60.0, *, timeout: float = 30.0,
-                   grace: float = 15.0, p_compare: float = 0.3, p_stream: float = 0.5, seed: int = 1,
-                   progress_every: float = 5.0) -> dict[str, Any]:
+async def run_load(
+    url: str,
+    users: int = 50,
+    seconds: float = 60.0,
+    *,
+    timeout: float = 30.0,
+    grace: float = 15.0,
+    p_compare: float = 0.3,
+    p_stream: float = 0.5,
+    seed: int = 1,
+    progress_every: float = 5.0,
+) -> dict[str, Any]:
     """Run the mixed workload against ``url``; return the report (see ``report``)."""
     sessions, factual = load_sessions()
     load = Load(url, seconds, timeout, seed)
     # idle connections expire on our side first: uvicorn closes them after 5 s, and a request sent
     # on a connection the server is closing at that moment fails with "connection closed"
-    limits = httpx.Limits(max_connections=users + 4, max_keepalive_connections=users + 4, keepalive_expiry=2.0)
+    limits = httpx.Limits(
+        max_connections=users + 4, max_keepalive_connections=users + 4, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0), limits=limits) as client:
         load.started = time.perf_counter()
         load.deadline = load.started + seconds
         ticker = asyncio.create_task(load.progress(progress_every))
-        tasks = [asyncio.create_task(load.user(n, client, sessions, factual, p_compare, p_stream))
-                 for n in range(users)]
+        tasks = [
+            asyncio.create_task(load.user(n, client, sessions, factual, p_compare, p_stream))
+            for n in range(users)
+        ]
         # the hard deadline: the run phase, then at most `grace` seconds for requests in flight
         _, pending = await asyncio.wait(tasks, timeout=seconds + grace)
         for task in pending:
@@ -331,8 +368,9 @@ async def run_load(url: str, users: int = 50, seconds: float = 60.0, *, timeout:
     return report(load, users, elapsed, grace, p_compare, p_stream)
 
 
-def report(load: Load, users: int, elapsed: float, grace: float, p_compare: float,
-           p_stream: float) -> dict[str, Any]:
+def report(
+    load: Load, users: int, elapsed: float, grace: float, p_compare: float, p_stream: float
+) -> dict[str, Any]:
     overall = Stats()
     for s in load.stats.values():
         overall.latencies += s.latencies
@@ -348,8 +386,10 @@ def report(load: Load, users: int, elapsed: float, grace: float, p_compare: floa
         "mix": {"p_compare": p_compare, "p_stream": p_stream, "seed": load.seed},
         "endpoints": {e: load.stats[e].summary(elapsed) for e in ENDPOINTS},
         "overall": overall.summary(elapsed),
-        "sse_first_event_ms": {"p50": _ms(pct(load.sse_first_event, 50)),
-                               "p95": _ms(pct(load.sse_first_event, 95))},
+        "sse_first_event_ms": {
+            "p50": _ms(pct(load.sse_first_event, 50)),
+            "p95": _ms(pct(load.sse_first_event, 95)),
+        },
     }
 
 
@@ -374,13 +414,18 @@ def markdown(rep: dict[str, Any]) -> str:
     for name, s in rows:
         errs = ", ".join(f"{k}: {v}" for k, v in s["errors_by_kind"].items()) or "0"
         lat = s["latency_ms"]
-        lines.append(f"| {name} | {s['requests']} | {s['ok']} | {s['throughput_rps']:.1f} | {f(lat['p50'])} | "
-                     f"{f(lat['p95'])} | {f(lat['p99'])} | {errs} |")
+        lines.append(
+            f"| {name} | {s['requests']} | {s['ok']} | {s['throughput_rps']:.1f} | {f(lat['p50'])} | "
+            f"{f(lat['p95'])} | {f(lat['p99'])} | {errs} |"
+        )
     statuses = rep["overall"]["answer_statuses"]
-    lines += ["", "Answer statuses (chat, follow-up, stream): "
-              + (", ".join(f"{k} {v}" for k, v in statuses.items()) or "none"),
-              f"SSE time to first event: p50 {f(rep['sse_first_event_ms']['p50'])} ms, "
-              f"p95 {f(rep['sse_first_event_ms']['p95'])} ms."]
+    lines += [
+        "",
+        "Answer statuses (chat, follow-up, stream): "
+        + (", ".join(f"{k} {v}" for k, v in statuses.items()) or "none"),
+        f"SSE time to first event: p50 {f(rep['sse_first_event_ms']['p50'])} ms, "
+        f"p95 {f(rep['sse_first_event_ms']['p95'])} ms.",
+    ]
     if rep.get("command"):
         lines += ["", f"Command: `{rep['command']}`"]
     return "\n".join(lines) + "\n"
@@ -393,12 +438,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=50, help="concurrent users (default 50)")
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the run (default 60)")
-    ap.add_argument("--data-dir", type=Path, help="an ingested data dir (default: ingest the bundled corpus "
-                                                  "into a temp dir)")
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        help="an ingested data dir (default: ingest the bundled corpus into a temp dir)",
+    )
     ap.add_argument("--url", help="load this running server instead of starting one")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers for the server it starts")
     ap.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, s")
-    ap.add_argument("--grace", type=float, default=15.0, help="time given to requests in flight at the end, s")
+    ap.add_argument(
+        "--grace", type=float, default=15.0, help="time given to requests in flight at the end, s"
+    )
     ap.add_argument("--p-compare", type=float, default=0.3, help="chance a session includes a compare")
     ap.add_argument("--p-stream", type=float, default=0.5, help="chance a session includes a streamed chat")
     ap.add_argument("--seed", type=int, default=1)
@@ -426,11 +476,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ensure_index(env)
             proc = subprocess.Popen(serve_command(port, args.workers), cwd=ROOT, env=env)
             url = f"http://127.0.0.1:{port}"
-            server = (f"nbhd serve on {url}, {args.workers} worker(s), data dir {data_dir}, "
-                      f"NBHD_RATE_LIMIT={HIGH_RATE_LIMIT}")
+            server = (
+                f"nbhd serve on {url}, {args.workers} worker(s), data dir {data_dir}, "
+                f"NBHD_RATE_LIMIT={HIGH_RATE_LIMIT}"
+            )
         startup = wait_ready(url, proc)
-        print(f"server {url} ready in {startup:.1f}s; {args.users} users for {args.seconds:g}s "
-              f"(cpus={os.cpu_count()})", flush=True)
+        print(
+            f"server {url} ready in {startup:.1f}s; {args.users} users for {args.seconds:g}s "
+            f"(cpus={os.cpu_count()})",
+            flush=True,
+        )
         # one request of each kind first, so model loading is not measured as load
         _, factual = load_sessions()
         with httpx.Client(timeout=120) as c:
@@ -438,8 +493,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 c.post(url + "/api/chat", json={"message": factual[0]})
                 c.post(url + "/api/compare", json={"names": COMPARE_SETS[0]})
                 c.get(url + "/api/sources")
-        rep = asyncio.run(run_load(url, args.users, args.seconds, timeout=args.timeout, grace=args.grace,
-                                   p_compare=args.p_compare, p_stream=args.p_stream, seed=args.seed))
+        rep = asyncio.run(
+            run_load(
+                url,
+                args.users,
+                args.seconds,
+                timeout=args.timeout,
+                grace=args.grace,
+                p_compare=args.p_compare,
+                p_stream=args.p_stream,
+                seed=args.seed,
+            )
+        )
     finally:
         stop_server(proc)
         if tmp is not None:

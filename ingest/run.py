@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.embeddings import Embedder, ingest_embedder
+from assistant.embeddings import MODEL_FAMILY, Embedder, ingest_embedder, query_embedder
 from assistant.errors import IngestError
 from assistant.store import DocRecord, VectorIndex, open_index, versioned_id
+from assistant.store.sentences import embed_units, ensure_doc_vectors, prune, vectors_dir
 from assistant.types import Chunk, DocMeta
 from ingest.chunk import chunk_document
 from ingest.document import LoadedDocument
@@ -125,12 +127,23 @@ class _Pending:
     chunks: list[Chunk]
 
 
+# Files read ahead of the one being embedded: loading (PDFium, OCR, in the worker process) runs
+# while the model embeds the previous batch, so the two overlap on a 2-core machine.
+READ_AHEAD = 4
+
+
 class Ingestor:
     def __init__(
-        self, settings: Settings, index: VectorIndex | None = None, embedder: Embedder | None = None
+        self,
+        settings: Settings,
+        index: VectorIndex | None = None,
+        embedder: Embedder | None = None,
+        sentence_embedder: Embedder | None = None,
     ):
         self.settings = settings
         self._embedder = embedder
+        self._sentence_embedder = sentence_embedder
+        self.read_ahead = READ_AHEAD  # 1: read each file only when it is needed (no overlap)
         self.options = LoadOptions(ocr=settings.ocr == "auto", max_sheet_cells=settings.max_sheet_cells)
         self._loader: IsolatedLoader | None = None
         self.index = index if index is not None else open_index(settings, self.embedder_model_id, create=True)
@@ -149,6 +162,16 @@ class Ingestor:
             self._embedder = ingest_embedder(self.settings)
         return self._embedder
 
+    @property
+    def sentence_embedder(self) -> Embedder:
+        """The model answers compare sentences with: the query model (int8 ONNX by default), or
+        the given embedder when it is not the real model family (a test's hash embedder)."""
+        if self._sentence_embedder is None:
+            given = self._embedder
+            mine = given is not None and given.model_id != MODEL_FAMILY
+            self._sentence_embedder = given if mine and given is not None else query_embedder(self.settings)
+        return self._sentence_embedder
+
     def run(
         self, paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None
     ) -> IngestReport:
@@ -161,11 +184,20 @@ class Ingestor:
         registry = self.index.documents()
         batch: list[_Pending] = []
         batch_chunks = 0
+        # one reader thread prepares the next files (the loader's worker process does the parsing)
+        # while this thread embeds and writes; results keep the files' order
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read")
+        ahead: list[Future[_Pending | None]] = []
         try:
             for done, path in enumerate(files, start=1):
+                while len(ahead) < max(1, self.read_ahead) and done - 1 + len(ahead) < len(files):
+                    upcoming = files[done - 1 + len(ahead)]
+                    result = FileResult(path=str(upcoming), doc_id=upcoming.stem, status="failed")
+                    report.results.append(result)
+                    ahead.append(reader.submit(self._prepare, upcoming, manifests, registry, result))
                 if progress:
                     progress(done, len(files), path.name)
-                pending = self._prepare(path, manifests, registry, report)
+                pending = ahead.pop(0).result()
                 if pending is None:
                     continue
                 batch.append(pending)
@@ -174,10 +206,14 @@ class Ingestor:
                     self._flush(batch, registry)
                     batch, batch_chunks = [], 0
         finally:
+            for future in ahead:
+                future.cancel()
+            reader.shutdown(wait=True)
             if self._loader is not None:
                 self._loader.close()
                 self._loader = None
         self._flush(batch, registry)
+        prune(vectors_dir(self.settings.data_dir), {r.doc_hash for r in self.index.documents().values()})
         unread = sum(len(r.unread_pages) for r in report.results)
         if unread:
             why = "OCR is off (NBHD_OCR=off)" if not self.options.ocr else tesseract_missing()
@@ -200,13 +236,14 @@ class Ingestor:
         # (still invisible) chunks right now, and a global sweep would delete them
         report.orphans_removed = self.index.delete_versions(meta.doc_id, current.doc_hash if current else "")
         tell(0.05, "reading")
+        result = FileResult(path=str(path), doc_id=meta.doc_id, status="failed")
+        report.results.append(result)
         try:
-            pending = self._prepare(path, {meta.doc_id: meta}, registry, report)
+            pending = self._prepare(path, {meta.doc_id: meta}, registry, result)
         finally:
             if self._loader is not None:
                 self._loader.close()
                 self._loader = None
-        result = report.results[0]
         if pending is None:
             return result
         texts = [c.text for c in pending.chunks]
@@ -222,6 +259,7 @@ class Ingestor:
         tell(0.92, "writing")
         try:
             self.index.upsert_chunks(pending.chunks, np.concatenate(parts))
+            self._sentence_vectors(pending)  # before the commit: a reader that sees it finds them
             self.index.commit_document(pending.record)  # the atomic switch to the new version
         except Exception as exc:  # e.g. disk full: the document stays at its old version
             result.status = "failed"
@@ -241,11 +279,9 @@ class Ingestor:
         return self._loader.load(path, self.settings.max_file_bytes, self.options)
 
     def _prepare(
-        self, path: Path, manifests: dict[str, DocMeta], registry: dict[str, DocRecord], report: IngestReport
+        self, path: Path, manifests: dict[str, DocMeta], registry: dict[str, DocRecord], result: FileResult
     ) -> _Pending | None:
         doc_id = path.stem
-        result = FileResult(path=str(path), doc_id=doc_id, status="failed")
-        report.results.append(result)
         try:
             if not path.exists():
                 raise IngestError("file not found")
@@ -324,6 +360,7 @@ class Ingestor:
             n = len(p.chunks)
             try:
                 self.index.upsert_chunks(p.chunks, vectors[offset : offset + n])
+                self._sentence_vectors(p)  # before the commit: a reader that sees it finds them
                 self.index.commit_document(p.record)  # the atomic switch to the new version
             except Exception as exc:  # e.g. disk full: this document stays at its old version
                 p.result.status = "failed"
@@ -335,6 +372,19 @@ class Ingestor:
             registry[p.record.doc_id] = p.record
             if p.result.status == "updated":
                 self.index.delete_versions(p.record.doc_id, keep_hash=p.record.doc_hash)
+
+    def _sentence_vectors(self, p: _Pending) -> None:
+        """Embed the document's sentences and clauses for answers (assistant/store/sentences.py).
+        Derived data: on failure the snapshot embeds them later, the document still commits."""
+        try:
+            ensure_doc_vectors(
+                vectors_dir(self.settings.data_dir),
+                p.record.doc_hash,
+                (c.text for c in p.chunks),
+                lambda texts: embed_units(self.sentence_embedder.embed, texts),
+            )
+        except Exception as exc:
+            log.warning("sentence vectors for %s not written (%s): built on first use", p.record.doc_id, exc)
 
 
 def page_offsets(doc: LoadedDocument, chunk: Chunk) -> str:

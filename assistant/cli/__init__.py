@@ -33,6 +33,14 @@ def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
 @friendly
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="files or folders (default: corpus/)")] = None,
+    int8: Annotated[
+        bool,
+        typer.Option(
+            "--int8",
+            help="embed chunks with the int8 ONNX model (no torch; speed depends on the CPU, "
+            "see docs/bench/ingest.md; NBHD_EMBEDDING_BACKEND=onnx-int8)",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest documents into the index (unchanged files are skipped)."""
@@ -40,6 +48,8 @@ def ingest(
     from ingest.run import Ingestor
 
     cfg = settings()
+    if int8:
+        cfg = cfg.model_copy(update={"embedding_backend": "onnx-int8"})
     targets = paths or [cfg.corpus_dir]
     ingestor = Ingestor(cfg)
     with progress_bar(enabled=not as_json) as progress:
@@ -49,12 +59,14 @@ def ingest(
     else:
         print_report(report)
     if report.count("added") or report.count("updated"):
-        # build the search snapshot now (BM25, glossary, sentence vectors) so the first question is fast
+        # build the search snapshot and the catalogue now (only changed documents are read) so
+        # the first question is fast
+        from assistant.features.catalogue import catalogue_for
         from assistant.knowledge import KnowledgeBase
 
         if not as_json:
             typer.echo("building the search snapshot…", err=True)
-        KnowledgeBase(cfg, index=ingestor.index).snapshot()
+        catalogue_for(KnowledgeBase(cfg, index=ingestor.index))
     if not report.ok:
         raise typer.Exit(1)
 

@@ -6,16 +6,21 @@ import json
 import os
 from collections.abc import Callable
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
 
-__all__ = ["F", "JsonOpt", "app", "emit_json", "friendly", "settings"]
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Neighbourhood Assistant")
+__all__ = ["F", "JsonOpt", "app", "emit_json", "friendly", "get_settings", "settings"]
+
+# plain (click) help: rich's formatter costs ~0.2 s of `nbhd --help` on this machine
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Neighbourhood Assistant", rich_markup_mode=None
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -35,6 +40,13 @@ def friendly(func: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def get_settings() -> Settings:
+    # deferred: pydantic-settings costs ~0.2 s, and `nbhd --help` needs no settings
+    from assistant.config import get_settings as load
+
+    return load()
 
 
 def settings() -> Settings:

@@ -7,12 +7,14 @@ LLM composer's verification drop rate from ``<data_dir>/composer_stats.json``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from assistant.cli.common import JsonOpt, emit_json, friendly, settings
-from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 __all__ = [
     "PROBE_TIMEOUT_S",

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.config import ROOT
+ROOT = Path(__file__).resolve().parents[2]  # the checkout, as assistant.config.ROOT (no pydantic start-up)
 
 __all__ = [
     "ACCENT",

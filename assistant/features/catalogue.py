@@ -20,9 +20,12 @@ coordinators organised..."). A comparison cell must, or be shown with the senten
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.domain import ApproachEntry
@@ -32,6 +35,7 @@ from assistant.types import Chunk
 __all__ = [
     "Approach",
     "Catalogue",
+    "DocHits",
     "build_catalogue",
     "catalogue_for",
     "chunks_of",
@@ -211,7 +215,43 @@ def _place_matcher(place: str) -> Matcher:
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(place)}(?![A-Za-z0-9])"), True, place
 
 
-def build_catalogue(snap: Snapshot, seeds: list[ApproachEntry]) -> Catalogue:
+# What one document version contributes: approach key -> (ids of its chunks whose text or
+# section names the approach, whether its text names it). Kept per doc_hash in memory and in the
+# data dir, so a new snapshot scans only the documents that changed.
+DocHits = dict[str, tuple[list[str], bool]]
+
+
+# the councils a document's text names ("Liverpool City Council", "In York, ..."), kept in its hits
+# under a key no approach can have
+COUNCILS = " councils"
+
+
+def _scan(chunks: list[Chunk], approaches: list[Approach]) -> DocHits:
+    found: DocHits = {}
+    councils = {m.group(1) or m.group(2) for chunk in chunks for m in _COUNCIL.finditer(chunk.text)}
+    if councils:
+        found[COUNCILS] = (sorted(councils), False)
+    # each chunk's text and section normalised once (not once per approach)
+    for chunk in chunks:
+        norm = normalise(chunk.text)
+        section_norm: str | None = None
+        for a in approaches:
+            text_hit = a.named_in(chunk.text, norm)
+            if not text_hit:
+                if section_norm is None:
+                    section_norm = normalise(chunk.section)
+                if not a.named_in(chunk.section, section_norm, context=True):
+                    continue
+            ids, named = found.get(a.key, ([], False))
+            ids.append(chunk.id)
+            found[a.key] = (ids, named or text_hit)
+    return found
+
+
+def build_catalogue(
+    snap: Snapshot, seeds: list[ApproachEntry], known: dict[str, DocHits] | None = None
+) -> tuple[Catalogue, dict[str, DocHits]]:
+    """The catalogue of this snapshot, and each document version's hits (``known`` ones reused)."""
     approaches: list[Approach] = []
     for seed in seeds:
         a = Approach(
@@ -229,42 +269,87 @@ def build_catalogue(snap: Snapshot, seeds: list[ApproachEntry]) -> Catalogue:
         a.context_patterns = [matcher(x) for x in seed.context_aliases]
         a.identity_patterns = [_place_matcher(x) for x in seed.places] + [matcher(x) for x in seed.staff]
         approaches.append(a)
+    known = known or {}
+    by_key = {a.key: a for a in approaches}
     in_text = {a.key: False for a in approaches}
-    doc_sets: dict[str, set[str]] = {a.key: set() for a in approaches}
-    # each chunk's text and section normalised once (not once per approach)
+    hits: dict[str, DocHits] = {}
     councils: set[str] = set()
-    for chunk in snap.chunks:
-        councils.update(m.group(1) or m.group(2) for m in _COUNCIL.finditer(chunk.text))
-        norm = normalise(chunk.text)
-        section_norm: str | None = None
-        for a in approaches:
-            text_hit = a.named_in(chunk.text, norm)
-            if not text_hit:
-                if section_norm is None:
-                    section_norm = normalise(chunk.section)
-                if not a.named_in(chunk.section, section_norm, context=True):
-                    continue
-            a.chunk_ids.append(chunk.id)
-            if chunk.doc_id not in doc_sets[a.key]:
-                doc_sets[a.key].add(chunk.doc_id)
-                a.doc_ids.append(chunk.doc_id)
-            in_text[a.key] = in_text[a.key] or text_hit
+    runs = [(h, p.start, p.n) for h, p in snap.parts.items()] if snap.parts else _runs(snap.chunks)
+    for doc_hash, start, n in runs:  # in chunk order: document by document
+        mine = snap.chunks[start : start + n]
+        found = known.get(doc_hash) if doc_hash else None
+        if found is None:
+            found = _scan(mine, approaches)
+        hits[doc_hash] = found
+        for key, (ids, named) in found.items():
+            if key == COUNCILS:
+                councils.update(ids)
+                continue
+            approach = by_key.get(key)
+            if approach is None or not ids:
+                continue
+            approach.chunk_ids.extend(ids)
+            approach.doc_ids.append(mine[0].doc_id)
+            in_text[key] = in_text[key] or named
     # verified against the index: the name really occurs in the corpus
     kept = [a for a in approaches if in_text[a.key]]
-    return Catalogue(kept, snap.version, frozenset(c for c in councils if c not in _NOT_PLACES))
+    hits.pop("", None)
+    return Catalogue(kept, snap.version, frozenset(c for c in councils if c not in _NOT_PLACES)), hits
+
+
+def _runs(chunks: list[Chunk]) -> list[tuple[str, int, int]]:
+    """Runs of one document's chunks (a snapshot made without parts: nothing to reuse)."""
+    runs: list[tuple[str, int, int]] = []
+    for i, chunk in enumerate(chunks):
+        if i and chunk.doc_id == chunks[i - 1].doc_id:
+            runs[-1] = ("", runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append(("", i, 1))
+    return runs
 
 
 _CACHE: dict[tuple[str, str], Catalogue] = {}
+_HITS: dict[str, dict[str, DocHits]] = {}  # domain version -> doc_hash -> hits
 _LOCK = threading.Lock()
 
 
+def _hits_path(kb: KnowledgeBase) -> Path:
+    return kb.settings.data_dir / "cache" / f"catalogue-{kb.domain.version}.pkl"
+
+
+def _known_hits(kb: KnowledgeBase) -> dict[str, DocHits]:
+    found = _HITS.get(kb.domain.version)
+    if found is None:
+        try:
+            with _hits_path(kb).open("rb") as fh:
+                found = pickle.load(fh)  # our own cache file in our data dir
+        except Exception:
+            found = {}
+    return found if isinstance(found, dict) else {}
+
+
 def catalogue_for(kb: KnowledgeBase) -> Catalogue:
+    """The catalogue of the current snapshot: built once per snapshot, scanning only documents
+    no earlier catalogue has seen (per-document hits are cached in the data dir)."""
     snap = kb.snapshot()
     with _LOCK:
         key = (snap.version, kb.domain.version)
         cat = _CACHE.get(key)
         if cat is None:
-            cat = build_catalogue(snap, kb.domain.catalogue.approaches)
+            known = _known_hits(kb)
+            cat, hits = build_catalogue(snap, kb.domain.catalogue.approaches, known)
+            _HITS.clear()
+            _HITS[kb.domain.version] = hits
+            if set(hits) != set(known):
+                path = _hits_path(kb)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                    with tmp.open("wb") as fh:
+                        pickle.dump(hits, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    tmp.replace(path)
+                except OSError:  # a read-only or full disk only costs a rescan
+                    pass
             _CACHE.clear()
             _CACHE[key] = cat
         return cat

@@ -96,9 +96,16 @@ class VectorIndex(Protocol):
         ...
 
     def query_visible(
-        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self,
+        vector: Vector,
+        k: int,
+        visible_hashes: Sequence[str],
+        where: Where | None = None,
+        known: Mapping[str, Chunk] | None = None,
     ) -> list[tuple[Chunk, float]]:
-        """Like ``query``, with the visible document versions supplied by the caller."""
+        """Like ``query``, with the visible document versions supplied by the caller. ``known``:
+        the caller's copy of every visible chunk by id (a snapshot's), so hits need not carry
+        their text; a hit it lacks is treated as not visible."""
         ...
 
     def iter_chunks(self, batch: int = 5000) -> Iterator[Chunk]:
@@ -106,6 +113,10 @@ class VectorIndex(Protocol):
         ...
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]: ...
+
+    def chunks_of(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        """The stored chunks of one document version (any order)."""
+        ...
 
     def count(self) -> int: ...
 

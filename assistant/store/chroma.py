@@ -8,8 +8,11 @@ write is the commit point of an ingest).
 from __future__ import annotations
 
 import functools
+import importlib
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -95,6 +98,37 @@ def _passes(meta: Any, checks: list[tuple[str, frozenset[Any]]]) -> bool:
     return True
 
 
+# chromadb imports OpenTelemetry's OTLP gRPC span exporter at start-up (protobuf and grpc: about a
+# fifth of a cold `nbhd ask`'s imports) but builds one only when a Chroma server is configured to
+# send traces (``chroma_otel_collection_endpoint``), which a client never is. So until something
+# uses it, that one module is a stand-in whose exporter imports the real module when called.
+_OTLP_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+
+
+def _real_otlp() -> types.ModuleType:
+    if isinstance(sys.modules.get(_OTLP_EXPORTER), _DeferredModule):
+        del sys.modules[_OTLP_EXPORTER]
+    return importlib.import_module(_OTLP_EXPORTER)
+
+
+class _DeferredModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system's own look-ups (__path__...) load nothing
+            raise AttributeError(name)
+        return getattr(_real_otlp(), name)
+
+
+def _otlp_span_exporter(*args: Any, **kwargs: Any) -> Any:
+    return _real_otlp().OTLPSpanExporter(*args, **kwargs)
+
+
+def _defer_otlp_exporter() -> None:
+    if _OTLP_EXPORTER not in sys.modules and "chromadb" not in sys.modules:
+        stand_in = _DeferredModule(_OTLP_EXPORTER)
+        stand_in.OTLPSpanExporter = _otlp_span_exporter  # type: ignore[attr-defined]
+        sys.modules[_OTLP_EXPORTER] = stand_in
+
+
 def _disk_full(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "disk is full" in text or "no space left" in text or "error in compaction" in text
@@ -143,6 +177,7 @@ class ChromaIndex:
 
     @classmethod
     def open(cls, settings: Settings, model_id: str, *, create: bool = False) -> ChromaIndex:
+        _defer_otlp_exporter()
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -276,7 +311,12 @@ class ChromaIndex:
 
     @_unavailable
     def query_visible(
-        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self,
+        vector: Vector,
+        k: int,
+        visible_hashes: Sequence[str],
+        where: Where | None = None,
+        known: Mapping[str, Chunk] | None = None,
     ) -> list[tuple[Chunk, float]]:
         """Like ``query`` but with the visible versions supplied (saves a registry read per query).
 
@@ -286,7 +326,11 @@ class ChromaIndex:
         ``k`` pass (or the hits were every chunk those clauses allow) they are the filtered top
         ``k``: any allowed chunk nearer than the last of them would itself have been a hit.
         Otherwise (a stale version or a restricted document crowding the top) it runs the fully
-        filtered query. Filter shapes where that keeps happening skip the first step."""
+        filtered query. Filter shapes where that keeps happening skip the first step.
+
+        With ``known`` (the snapshot's chunks by id) Chroma returns ids and distances only: the
+        text, and the visibility and audience checks, come from the caller's copy (at 100k chunks
+        over HTTP the documents and metadata were most of each query's payload)."""
         if not visible_hashes or k <= 0:
             return []
         fast_where, checks = split_where(visible_hashes, where)
@@ -294,7 +338,7 @@ class ChromaIndex:
         stats = self._fast.setdefault(shape, [0, 0])
         if stats[0] < 8 or 2 * stats[1] >= stats[0]:
             fetch = k + max(5, k // 4)
-            hits = self._nearest(vector, fetch, fast_where)
+            hits = self._nearest(vector, fetch, fast_where, known)
             passing = [hit for hit in hits if _passes(hit[2], checks)]
             ok = len(passing) >= k or (len(hits) < fetch and len(passing) == len(hits))
             if stats[0] >= 64:  # forget slowly, so a changed corpus is re-learnt
@@ -303,28 +347,36 @@ class ChromaIndex:
             stats[1] += int(ok)
             if ok:
                 return [self._hit(*hit) for hit in passing[:k]]
-        return [self._hit(*hit) for hit in self._nearest(vector, k, build_where(visible_hashes, where))]
+        hits = self._nearest(vector, k, build_where(visible_hashes, where), known)
+        return [self._hit(*hit) for hit in hits if known is None or hit[1] is not None]
 
-    def _nearest(self, vector: Vector, k: int, where: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    def _nearest(
+        self, vector: Vector, k: int, where: dict[str, Any] | None, known: Mapping[str, Chunk] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """(id, known chunk or its text, metadata, distance) of the ``k`` nearest."""
         got = self.chunks.query(
             query_embeddings=[list(map(float, vector))],
             n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"] if known is not None else ["documents", "metadatas", "distances"],
         )
+        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
+        if known is not None:
+            out = []
+            for cid, dist in zip(ids, distances, strict=True):
+                chunk = known.get(cid)  # absent: not visible in the caller's snapshot
+                meta = {"doc_hash": chunk.doc_hash, "audience": chunk.audience} if chunk is not None else None
+                out.append((cid, chunk, meta, dist))
+            return out
         return list(
-            zip(
-                got["ids"][0],
-                (got["documents"] or [[]])[0],
-                (got["metadatas"] or [[]])[0],
-                (got["distances"] or [[]])[0],
-                strict=True,
-            )
+            zip(ids, (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0], distances, strict=True)
         )
 
     @staticmethod
-    def _hit(cid: str, text: str | None, meta: Any, dist: float) -> tuple[Chunk, float]:
-        return Chunk.from_metadata(cid, text or "", dict(meta)), 1.0 - float(dist)
+    def _hit(cid: str, found: Chunk | str | None, meta: Any, dist: float) -> tuple[Chunk, float]:
+        if isinstance(found, Chunk):
+            return found, 1.0 - float(dist)
+        return Chunk.from_metadata(cid, found or "", dict(meta)), 1.0 - float(dist)
 
     @_unavailable
     def _chunk_page(self, batch: int, offset: int) -> Any:
@@ -355,6 +407,18 @@ class ChromaIndex:
             )
         }
         return [by_id[i] for i in ids if i in by_id]
+
+    @_unavailable
+    def chunks_of(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        got = self.chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}, include=["documents", "metadatas"]
+        )
+        return [
+            Chunk.from_metadata(cid, text or "", dict(meta))
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
 
     @_unavailable
     def count(self) -> int:

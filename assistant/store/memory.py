@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,14 +78,21 @@ class MemoryIndex:
         return self.query_visible(vector, k, hashes, where)
 
     def query_visible(
-        self, vector: Vector, k: int, visible_hashes: Sequence[str], where: Where | None = None
+        self,
+        vector: Vector,
+        k: int,
+        visible_hashes: Sequence[str],
+        where: Where | None = None,
+        known: Mapping[str, Chunk] | None = None,
     ) -> list[tuple[Chunk, float]]:
         q = np.asarray(vector, dtype=np.float32)
         visible = set(visible_hashes)
         scored = [
             (chunk, float(vec @ q))
             for chunk, vec in self._chunks.values()
-            if chunk.doc_hash in visible and _matches(chunk.metadata(), where)
+            if chunk.doc_hash in visible
+            and _matches(chunk.metadata(), where)
+            and (known is None or chunk.id in known)
         ]
         scored.sort(key=lambda pair: (-pair[1], pair[0].id))
         return scored[:k]
@@ -96,6 +103,9 @@ class MemoryIndex:
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         return [self._chunks[i][0] for i in ids if i in self._chunks]
+
+    def chunks_of(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        return [c for c, _ in self._chunks.values() if c.doc_id == doc_id and c.doc_hash == doc_hash]
 
     def count(self) -> int:
         return len(self._chunks)

@@ -181,3 +181,23 @@ def run_cli(settings: Settings, *args: str) -> str:
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_reading_ahead_changes_nothing_but_the_overlap(tmp_path: Path) -> None:
+    """Files read ahead (on a helper thread) give the same report, in file order, and the same
+    index as files read one at a time; a bad file among them is still reported by name."""
+    reports = []
+    for ahead in (1, 4):
+        settings = settings_for(tmp_path / f"ahead-{ahead}")
+        write_docs(settings.corpus_dir, 9)
+        (settings.corpus_dir / "doc-004.txt").write_bytes(b"\x00\x01binary\x00" * 50)
+        ingestor = Ingestor(settings)
+        ingestor.read_ahead = ahead
+        report = ingestor.run([settings.corpus_dir])
+        index = ChromaIndex.open(settings, "hash-embedder")
+        ids = sorted(c.id for c in index.iter_chunks())
+        reports.append(([(Path(r.path).name, r.status, r.chunks, r.reason) for r in report.results], ids))
+    assert reports[0] == reports[1]
+    names = [name for name, *_ in reports[0][0]]
+    assert names == sorted(names)
+    assert [status for _, status, *_ in reports[0][0]].count("failed") == 1

@@ -101,3 +101,46 @@ def test_catalogue_is_cached_by_snapshot_version(assistant, cat) -> None:  # typ
 )
 def test_route(message: str, expected: Intent) -> None:
     assert route(message) == expected
+
+
+def test_catalogue_reuses_per_document_hits(assistant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Built from cached per-document hits, it equals a full scan; a changed snapshot scans only the
+    documents it has not seen (here: one document dropped, none scanned)."""
+    import dataclasses
+
+    from assistant.features import catalogue as catalogue_module
+
+    kb = assistant.kb
+    snap = kb.snapshot()
+    seeds = kb.domain.catalogue.approaches
+    full, hits = catalogue_module.build_catalogue(snap, seeds)
+    assert set(hits) == set(snap.parts)
+    scanned: list[int] = []
+    real_scan = catalogue_module._scan
+
+    def counting(chunks, approaches):  # type: ignore[no-untyped-def]
+        scanned.append(len(chunks))
+        return real_scan(chunks, approaches)
+
+    monkeypatch.setattr(catalogue_module, "_scan", counting)
+    again, _ = catalogue_module.build_catalogue(snap, seeds, hits)
+    assert not scanned
+    assert [(a.key, a.chunk_ids, a.doc_ids) for a in again] == [(a.key, a.chunk_ids, a.doc_ids) for a in full]
+    # the snapshot without its first document: the others' hits are reused, nothing is scanned
+    first = next(iter(snap.parts.values()))
+    parts = {
+        h: dataclasses.replace(p, start=p.start - first.n)
+        for h, p in snap.parts.items()
+        if h != first.doc_hash
+    }
+    smaller = dataclasses.replace(snap, chunks=snap.chunks[first.n :], parts=parts)
+    fewer, _ = catalogue_module.build_catalogue(smaller, seeds, hits)
+    assert not scanned
+    dropped = {c.id for c in snap.chunks[: first.n]}
+    for a in fewer:
+        assert a.chunk_ids == [c for c in full.by_key[a.key].chunk_ids if c not in dropped]
+    monkeypatch.setattr(catalogue_module, "_scan", real_scan)
+    scratch, _ = catalogue_module.build_catalogue(smaller, seeds)
+    assert [(a.key, a.chunk_ids, a.doc_ids) for a in fewer] == [
+        (a.key, a.chunk_ids, a.doc_ids) for a in scratch
+    ]

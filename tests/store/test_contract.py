@@ -123,3 +123,25 @@ def test_chroma_refuses_other_model(tmp_path) -> None:  # type: ignore[no-untype
 def test_chroma_missing_index_is_clear(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IndexError_, match="nbhd ingest"):
         ChromaIndex.open(Settings(data_dir=tmp_path), "model-a")
+
+
+def test_query_visible_with_the_callers_chunks(index: VectorIndex) -> None:
+    """``known`` (a snapshot's chunks by id): the same hits, scores and order as without it; the
+    audience clause stays exact; a hit the caller lacks is not returned (not visible to it)."""
+    public = commit(index, "derby", "h1", ["derby one", "derby two"], audience="public")
+    staff = commit(index, "notts", "h2", ["notts one", "notts two"], audience="staff")
+    q = np.ones(8) / np.sqrt(8)
+    everyone = {c.id: c for c in public + staff}
+    for where in (None, [{"audience": {"$in": ["public"]}}], [{"audience": "staff"}]):
+        plain = index.query_visible(q, 10, ["h1", "h2"], where)
+        assert plain, where
+        with_known = index.query_visible(q, 10, ["h1", "h2"], where, everyone)
+        assert [(c.id, c.text, c.audience) for c, _ in with_known] == [
+            (c.id, c.text, c.audience) for c, _ in plain
+        ]
+        assert [s for _, s in with_known] == pytest.approx([s for _, s in plain], abs=1e-6)
+    public_hits = index.query_visible(q, 10, ["h1", "h2"], [{"audience": {"$in": ["public"]}}], everyone)
+    assert {c.doc_id for c, _ in public_hits} == {"derby"}
+    only_derby = {c.id: c for c in public}  # the caller's snapshot lacks notts: never returned
+    assert {c.doc_id for c, _ in index.query_visible(q, 10, ["h1", "h2"], None, only_derby)} == {"derby"}
+    assert index.query_visible(q, 10, ["h2"], None, only_derby) == []
