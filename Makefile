@@ -28,7 +28,8 @@ install: $(VENV)/.installed ## create .venv and install the assistant
 
 dev: $(VENV)/.dev-installed ## install the assistant with test and lint tools
 
-ingest: install ## ingest the bundled corpus into the index (.nbhd/)
+ingest: install ## install Tesseract for scans (as root), ingest the bundled corpus into the index (.nbhd/)
+	bash scripts/run-deps.sh
 	$(NBHD) ingest
 
 run: ingest ## install, ingest the corpus, answer a sample question, then serve the chat at http://127.0.0.1:8000/

@@ -27,9 +27,8 @@ fi
 
 # Real-world documents (tests/ingest): Tesseract for OCR (the product uses it too), and the
 # producers the tests make their documents with: ghostscript, poppler-utils (pdftoppm), img2pdf.
+bash scripts/run-deps.sh
 missing=()
-command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
-ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
 command -v gs >/dev/null 2>&1 || missing+=(ghostscript)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v img2pdf >/dev/null 2>&1 || missing+=(img2pdf)
