@@ -6,11 +6,14 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.common import friendly, settings
+
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @friendly
     def serve(
         host: Annotated[str | None, typer.Option(help="interface (default NBHD_HOST or 127.0.0.1)")] = None,
         port: Annotated[int | None, typer.Option(help="port (default NBHD_PORT or 8000)")] = None,
@@ -20,14 +23,7 @@ def register(app: typer.Typer) -> None:
         """Serve the API, the widget (/widget.js) and the full-page chat (/)."""
         import uvicorn
 
-        from assistant.config import get_settings
-        from assistant.errors import AssistantError
-
-        try:
-            cfg = get_settings()
-        except AssistantError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+        cfg = settings()  # a bad setting: one line and exit 1 (friendly)
         bind_host = host or cfg.host
         bind_port = port if port is not None else cfg.port
         typer.echo(f"Neighbourhood Assistant on http://{bind_host}:{bind_port}/ (API docs: /docs)", err=True)

@@ -11,23 +11,19 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.common import friendly, settings
+
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @friendly
     def worker(
         burst: Annotated[bool, typer.Option(help="stop when the queue is empty")] = False,
     ) -> None:
         """Process uploaded documents (ingest jobs) from the RQ queue."""
-        from assistant.config import get_settings
-        from assistant.errors import AssistantError
-
-        try:
-            cfg = get_settings()
-        except AssistantError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+        cfg = settings()  # a bad setting: one line and exit 1 (friendly)
         if cfg.job_queue != "rq":
             typer.echo("error: set NBHD_JOB_QUEUE=rq and NBHD_JOB_REDIS_URL (with one machine, `nbhd serve` "
                        "runs jobs itself)", err=True)
