@@ -215,22 +215,19 @@ def _place_matcher(place: str) -> Matcher:
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(place)}(?![A-Za-z0-9])"), True, place
 
 
-# What one document version contributes: approach key -> (ids of its chunks whose text or
-# section names the approach, whether its text names it). Kept per doc_hash in memory and in the
-# data dir, so a new snapshot scans only the documents that changed.
-DocHits = dict[str, tuple[list[str], bool]]
+@dataclass(frozen=True)
+class DocHits:
+    """What one document version contributes, kept per doc_hash in memory and in the data dir so
+    a new snapshot scans only the documents that changed."""
 
-
-# the councils a document's text names ("Liverpool City Council", "In York, ..."), kept in its hits
-# under a key no approach can have
-COUNCILS = " councils"
+    # approach key -> (ids of its chunks whose text or section names the approach, whether its
+    # text names it)
+    approaches: dict[str, tuple[list[str], bool]]
+    councils: frozenset[str]  # the councils its text names ("Liverpool City Council", "In York, ...")
 
 
 def _scan(chunks: list[Chunk], approaches: list[Approach]) -> DocHits:
-    found: DocHits = {}
-    councils = {m.group(1) or m.group(2) for chunk in chunks for m in _COUNCIL.finditer(chunk.text)}
-    if councils:
-        found[COUNCILS] = (sorted(councils), False)
+    found: dict[str, tuple[list[str], bool]] = {}
     # each chunk's text and section normalised once (not once per approach)
     for chunk in chunks:
         norm = normalise(chunk.text)
@@ -245,7 +242,8 @@ def _scan(chunks: list[Chunk], approaches: list[Approach]) -> DocHits:
             ids, named = found.get(a.key, ([], False))
             ids.append(chunk.id)
             found[a.key] = (ids, named or text_hit)
-    return found
+    councils = frozenset(m.group(1) or m.group(2) for chunk in chunks for m in _COUNCIL.finditer(chunk.text))
+    return DocHits(found, councils)
 
 
 def build_catalogue(
@@ -281,10 +279,8 @@ def build_catalogue(
         if found is None:
             found = _scan(mine, approaches)
         hits[doc_hash] = found
-        for key, (ids, named) in found.items():
-            if key == COUNCILS:
-                councils.update(ids)
-                continue
+        councils |= found.councils
+        for key, (ids, named) in found.approaches.items():
             approach = by_key.get(key)
             if approach is None or not ids:
                 continue
@@ -314,7 +310,8 @@ _LOCK = threading.Lock()
 
 
 def _hits_path(kb: KnowledgeBase) -> Path:
-    return kb.settings.data_dir / "cache" / f"catalogue-{kb.domain.version}.pkl"
+    # "2": hits are DocHits (approaches and councils); an older file is not read
+    return kb.settings.data_dir / "cache" / f"catalogue-2-{kb.domain.version}.pkl"
 
 
 def _known_hits(kb: KnowledgeBase) -> dict[str, DocHits]:
@@ -325,7 +322,9 @@ def _known_hits(kb: KnowledgeBase) -> dict[str, DocHits]:
                 found = pickle.load(fh)  # our own cache file in our data dir
         except Exception:
             found = {}
-    return found if isinstance(found, dict) else {}
+    if not isinstance(found, dict) or not all(isinstance(h, DocHits) for h in found.values()):
+        return {}
+    return found
 
 
 def catalogue_for(kb: KnowledgeBase) -> Catalogue:

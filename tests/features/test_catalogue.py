@@ -126,6 +126,7 @@ def test_catalogue_reuses_per_document_hits(assistant, monkeypatch) -> None:  # 
     again, _ = catalogue_module.build_catalogue(snap, seeds, hits)
     assert not scanned
     assert [(a.key, a.chunk_ids, a.doc_ids) for a in again] == [(a.key, a.chunk_ids, a.doc_ids) for a in full]
+    assert again.councils == full.councils and full.councils  # the councils come back from the cache too
     # the snapshot without its first document: the others' hits are reused, nothing is scanned
     first = next(iter(snap.parts.values()))
     parts = {
@@ -144,3 +145,5 @@ def test_catalogue_reuses_per_document_hits(assistant, monkeypatch) -> None:  # 
     assert [(a.key, a.chunk_ids, a.doc_ids) for a in fewer] == [
         (a.key, a.chunk_ids, a.doc_ids) for a in scratch
     ]
+    assert fewer.councils == scratch.councils
+
