@@ -55,8 +55,36 @@ class EvalCandidateIn(BaseModel):
     answer_id: str = Field(pattern=ID_PATTERN)
 
 
-def _fields(**given: Any) -> dict[str, Any]:
+def document_meta(
+    title: Text = None,
+    publisher: Text = None,
+    doc_type: Text = None,
+    year: Annotated[str | None, Form(max_length=4)] = None,
+    place: Text = None,
+    url: Annotated[str | None, Form(max_length=500)] = None,
+    models: Text = None,
+    audience: Annotated[str | None, Form(max_length=40)] = None,
+    status: Annotated[str | None, Form(max_length=12)] = None,
+    review_by: Annotated[str | None, Form(max_length=10)] = None,
+) -> dict[str, Any]:
+    """The metadata form fields of an upload or a replacement: those given (a manifest entry's, plus
+    status and review-by date)."""
+    given = {
+        "title": title,
+        "publisher": publisher,
+        "doc_type": doc_type,
+        "year": year,
+        "place": place,
+        "url": url,
+        "models": models,
+        "audience": audience,
+        "status": status,
+        "review_by": review_by,
+    }
     return {k: v for k, v in given.items() if v is not None}
+
+
+MetaDep = Annotated[dict[str, Any], Depends(document_meta)]
 
 
 async def _call(func: Any, *args: Any) -> Any:
@@ -85,32 +113,11 @@ async def upload(
     file: Annotated[
         UploadFile, File(description="PDF, DOCX, ODT, PPTX, XLSX, CSV, HTML, TXT, MD, EML, images")
     ],
+    meta: MetaDep,
     doc_id: Annotated[str | None, Form(pattern=DOC_ID_PATTERN)] = None,
-    title: Text = None,
-    publisher: Text = None,
-    doc_type: Text = None,
-    year: Annotated[str | None, Form(max_length=4)] = None,
-    place: Text = None,
-    url: Annotated[str | None, Form(max_length=500)] = None,
-    models: Text = None,
-    audience: Annotated[str | None, Form(max_length=40)] = None,
-    status: Annotated[str | None, Form(max_length=12)] = None,
-    review_by: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Any:
     data, name = await _read(file)
-    fields = _fields(
-        doc_id=doc_id,
-        title=title,
-        publisher=publisher,
-        doc_type=doc_type,
-        year=year,
-        place=place,
-        url=url,
-        models=models,
-        audience=audience,
-        status=status,
-        review_by=review_by,
-    )
+    fields = {**({"doc_id": doc_id} if doc_id is not None else {}), **meta}
     out = await _call(assistant.admin.upload, data, name, fields, who.actor)
     log.info("admin upload: doc=%s bytes=%d by=%s", out["job"]["doc_id"], len(data), who.actor)
     return out
@@ -128,34 +135,13 @@ async def replace_or_edit(
     doc_id: DocIdParam,
     assistant: AssistantDep,
     who: AdminDep,
+    meta: MetaDep,
     file: Annotated[UploadFile | None, File()] = None,
-    title: Text = None,
-    publisher: Text = None,
-    doc_type: Text = None,
-    year: Annotated[str | None, Form(max_length=4)] = None,
-    place: Text = None,
-    url: Annotated[str | None, Form(max_length=500)] = None,
-    models: Text = None,
-    audience: Annotated[str | None, Form(max_length=40)] = None,
-    status: Annotated[str | None, Form(max_length=12)] = None,
-    review_by: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Any:
-    fields = _fields(
-        title=title,
-        publisher=publisher,
-        doc_type=doc_type,
-        year=year,
-        place=place,
-        url=url,
-        models=models,
-        audience=audience,
-        status=status,
-        review_by=review_by,
-    )
     if file is not None and (file.filename or file.size):
         data, name = await _read(file)
-        return await _call(assistant.admin.upload, data, name, fields, who.actor, doc_id)
-    return await _call(assistant.admin.edit, doc_id, fields, who.actor)
+        return await _call(assistant.admin.upload, data, name, meta, who.actor, doc_id)
+    return await _call(assistant.admin.edit, doc_id, meta, who.actor)
 
 
 @router.delete(
