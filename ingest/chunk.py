@@ -5,7 +5,8 @@ Every chunk is one contiguous span of the document's cleaned text, so
 from a chunk are verbatim document text. The rules, in order:
 
 * a heading starts a new chunk; its text is not a chunk of its own but names the
-  section ("Part > Sub-part") and opens the first chunk of the section;
+  section ("Part > Sub-part") and opens the first chunk of the section; the document's
+  cover title stays out of the path (it is the chunk's title);
 * whole paragraphs (and lists, and tables of at most ``max_words``) are packed up to about
   ``target_words``; a chunk never passes ``max_words`` unless a single sentence (or table
   row without sentence breaks) is longer on its own;
@@ -78,17 +79,44 @@ def _tidy_heading(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().rstrip(":").strip()
 
 
-def _sections(blocks: list[Block], text: str, max_lead_words: int) -> list[_Section]:
+COVER_WORDS = 60  # a first page with at most this much body text is a cover
+
+
+def _cover_headings(blocks: list[Block], text: str, title: str) -> set[int]:
+    """Indexes of the headings that title the document rather than a part of it: the headings it
+    opens with that no later heading matches or outranks, when they stand on a cover (a first page
+    with little body text: the title, "Prepared by ...") or repeat the document's title (an HTML
+    page's h1). The title is already the chunk's title, so they stay out of section paths."""
+    first = blocks[0].page if blocks else None
+    cover_text = sum(_words(text[b.start : b.end]) for b in blocks if b.kind != "heading" and b.page == first)
+    on_cover = first is not None and cover_text <= COVER_WORDS
+    title_key = _tidy_heading(title).casefold()
+    cover: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            break
+        level = max(1, block.level)
+        if any(b.kind == "heading" and max(1, b.level) <= level for b in blocks[i + 1 :]):
+            break
+        repeats_title = bool(title_key) and _tidy_heading(block.text).casefold() == title_key
+        if (on_cover and block.page == first) or repeats_title:
+            cover.add(i)
+    return cover
+
+
+def _sections(blocks: list[Block], text: str, title: str, max_lead_words: int) -> list[_Section]:
     stack: list[tuple[int, str]] = []
     sections: list[_Section] = []
     pending: list[Block] = []
     current: _Section | None = None
-    for block in blocks:
+    cover = _cover_headings(blocks, text, title)
+    for i, block in enumerate(blocks):
         if block.kind == "heading":
             level = max(1, block.level)
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, _tidy_heading(block.text)))
+            if i not in cover:
+                stack.append((level, _tidy_heading(block.text)))
             pending.append(block)
             current = None
             continue
@@ -324,7 +352,7 @@ def chunk_document(
     text = doc.text
     pages = _Pages(doc.blocks)
     chunks: list[Chunk] = []
-    sections = _sections(doc.blocks, text, max_lead_words=max_words // 4)
+    sections = _sections(doc.blocks, text, meta.title, max_lead_words=max_words // 4)
     for section in _merge_tiny_sections(sections, text, tiny=max(1, min_words // 3), target=target_words):
         for span in _pack(section, text, min_words, target_words, max_words, overlap_sentences):
             body = text[span.start : span.end]

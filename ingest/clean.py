@@ -20,6 +20,7 @@ __all__ = [
     "control_char_ratio",
     "dehyphenate_join",
     "find_running_lines",
+    "is_blank_page_notice",
     "is_page_number_line",
     "normalise_whitespace",
     "repeat_key",
@@ -110,6 +111,17 @@ _PAGE_NUMBER = re.compile(
 def is_page_number_line(line: str) -> bool:
     """True for a line that is only a page number: "12", "Page 3 of 10", "- 4 -", "iv"."""
     return bool(_PAGE_NUMBER.match(line.strip()))
+
+
+_BLANK_NOTICE = re.compile(
+    r"^\W*this\s+page\s+(?:has\s+been\s+|is\s+|was\s+)?(?:intentionally|deliberately)\s+(?:left\s+)?blank\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_blank_page_notice(line: str) -> bool:
+    """True for the printer's "This page is intentionally left blank": furniture, never a heading or text."""
+    return bool(_BLANK_NOTICE.match(line.strip()))
 
 
 def repeat_key(line: str) -> str:

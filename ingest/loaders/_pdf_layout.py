@@ -14,7 +14,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.clean import dehyphenate_join, find_running_lines, is_page_number_line, repeat_key
+from ingest.clean import (
+    dehyphenate_join,
+    find_running_lines,
+    is_blank_page_notice,
+    is_page_number_line,
+    repeat_key,
+)
 from ingest.document import BlockKind
 from ingest.loaders._structure import (
     LevelTracker,
@@ -79,10 +85,13 @@ def _page_number_offset(pages: list[list[Line]]) -> int | None:
 
 
 def _strip_edges(lines: list[Line], number: int, running: set[str], offset: int | None) -> list[Line]:
-    """Drop running headers/footers and page numbers from the top and bottom of a page."""
+    """Drop running headers/footers and page numbers from the top and bottom of a page, and the
+    printer's "This page is intentionally left blank" wherever it stands."""
     n = len(lines)
     keep = []
     for i, line in enumerate(lines):
+        if is_blank_page_notice(line.text):
+            continue
         if i < EDGE or i >= n - EDGE:
             if repeat_key(line.text) in running:
                 continue

@@ -363,3 +363,33 @@ def test_contents_page_is_never_the_title(tmp_path: Path) -> None:
     doc = load(path, MAX_BYTES)
     assert doc.first_heading == "1. Introduction"
     assert "Contents" not in doc.text and "....." not in doc.text and "Next steps" not in doc.text
+
+
+def test_cover_title_and_blank_page_notice_stay_out_of_sections(tmp_path: Path) -> None:
+    """A council pack: a cover (title, "prepared by"), a printer's blank page, then the report's sections.
+    The cover titles the document, not a section: no chunk's section path starts with it, and the
+    "intentionally left blank" notice is neither text nor a heading."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    body = "The council consulted residents for eight weeks and received 1,016 responses to its questionnaire. " * 3
+    story = [
+        Paragraph("Seashells and Millmead Family Hub Consultation Written Report", styles["Title"]),
+        Paragraph("Prepared by Lake Market Research", styles["Heading2"]),
+        PageBreak(),
+        Paragraph("This page is intentionally left blank", styles["Heading1"]),
+        PageBreak(),
+        Paragraph("Background", styles["Heading3"]),
+        Paragraph(body, styles["BodyText"]),
+        Paragraph("Consultation process", styles["Heading3"]),
+        Paragraph(body.replace("1,016", "95"), styles["BodyText"]),
+    ]
+    path = tmp_path / "cover.pdf"
+    SimpleDocTemplate(str(path)).build(story)
+    doc = load(path, MAX_BYTES)
+    assert "intentionally" not in doc.text.lower()
+    assert doc.first_heading.startswith("Seashells and Millmead")  # still what a missing manifest title comes from
+    chunks = chunk_document(doc, META, "h")
+    assert [c.section for c in chunks] == ["Background", "Consultation process"]
+    assert chunks[1].page_start == 3
