@@ -441,4 +441,3 @@ def test_corpus_derby_and_strategy_sections(
     )
     table_chunks = [c for c in strategy if c.section.startswith("COMMUNITIES PRIORITIES")]
     assert table_chunks and all(words(c) <= 300 for c in table_chunks)
-
