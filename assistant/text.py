@@ -240,6 +240,12 @@ def clauses(sentence: str) -> list[str]:
 LIST_ITEM = re.compile(r"^\s*(?:[-•*▪●]|\d+[.)]|[a-z][.)])\s")
 # "Research for the NANM by John P Houghton": a title page's byline says who wrote it
 _BYLINE = re.compile(r"\b(?:by|author:?)\s+[A-Z][a-z]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z]+")
+# who a council report is from ("From: Roger Gough, Leader,", "Report author: ..."): a fact, not a heading
+_AUTHOR_FIELD = re.compile(
+    r"^(?:From|By|Authors?|Report (?:author|of|by)|Lead officer|Contact officer|Prepared by|Presented by)"
+    r"\s*:\s*\S",
+    re.I,
+)
 
 
 def is_heading(text: str, section: str) -> bool:
@@ -250,6 +256,7 @@ def is_heading(text: str, section: str) -> bool:
     return (
         not re.search(r"[.!?:;”\"')]$", text.strip())
         and not _BYLINE.search(text)
+        and not _AUTHOR_FIELD.match(text)
         and len(text.split()) <= 8
         and not re.search(r"\d", text)
         and not LIST_ITEM.match(text)

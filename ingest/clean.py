@@ -80,7 +80,8 @@ def dehyphenate_join(lines: Sequence[str], sep: str = " ") -> str:
 
     A line ending in a hyphen after a letter is joined to the next without the hyphen when
     the next line starts with a lowercase letter ("neighbour-" + "hood" -> "neighbourhood");
-    otherwise the hyphen is real and kept ("co-" + "Production" -> "co-Production")."""
+    otherwise the hyphen is real and kept ("co-" + "Production" -> "co-Production"), as it is
+    when the next line goes on with a hyphenated compound ("One-" + "in-ten" -> "One-in-ten")."""
     out = ""
     for raw in lines:
         line = raw.strip()
@@ -88,7 +89,7 @@ def dehyphenate_join(lines: Sequence[str], sep: str = " ") -> str:
             continue
         if not out:
             out = line
-        elif _HYPHEN_END.search(out) and line[0].islower():
+        elif _HYPHEN_END.search(out) and line[0].islower() and "-" not in line.split(maxsplit=1)[0]:
             out = out[:-1] + line
         elif out.endswith("-") or out.endswith("/"):
             out += line

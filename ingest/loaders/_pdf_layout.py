@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.clean import (
     dehyphenate_join,
@@ -336,8 +336,13 @@ def _drop_contents(lines: list[Line]) -> list[Line]:
     ]
 
 
+# "4.8The timetable": a paragraph number set apart by position only, its gap lost with the geometry
+_GLUED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})(?=[A-Z][a-z])")
+
+
 def layout(pages: list[list[Line]]) -> list[Item]:
     """Pages of lines (1-based by position) to items in reading order."""
+    pages = [[replace(ln, text=_GLUED_NUMBER.sub(r"\1 ", ln.text)) for ln in lines] for lines in pages]
     pages = [_drop_contents(lines) for lines in pages]
     running = find_running_lines([[line.text for line in lines] for lines in pages], edge=EDGE)
     offset = _page_number_offset(pages)

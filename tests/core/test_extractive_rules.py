@@ -259,6 +259,9 @@ def test_a_byline_is_an_answer_sentence_not_a_heading() -> None:
 
     assert not _is_heading("Research for the NANM by John P Houghton", "Doing the right thing")
     assert _is_heading("Research for the NANM", "Doing the right thing")
+    # a council report's header says who it is from: an answer to "who", not a heading
+    assert not _is_heading("From: Roger Gough, Leader,", "")
+    assert _is_heading("Case study: South Tyneside", "")
     assert "who" in answer_types("Which council service is the Communities Team part of?")
     assert "criteria" in synonyms("measure") and "metric" in synonyms("measure")
 

@@ -279,6 +279,7 @@ def test_cleaning_helpers() -> None:
     assert dehyphenate_join(["the neighbour-", "hood model"]) == "the neighbourhood model"
     assert dehyphenate_join(["the co-", "Operative"]) == "the co-Operative"
     assert dehyphenate_join(["first line", "second line"]) == "first line second line"
+    assert dehyphenate_join(["almost one-in-four. One-", "in-ten said so"]) == "almost one-in-four. One-in-ten said so"
     assert strip_inline_markup("**bold** and *italic* and <b>tag</b> &amp; <https://x.org>") == (
         "bold and italic and tag & https://x.org"
     )

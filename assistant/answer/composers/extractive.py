@@ -232,6 +232,15 @@ _SIGNPOST = re.compile(
 SIGNPOST_PENALTY = 0.15
 
 
+# A sentence whose point is in the next one: "there is a very real and practical reason why...",
+# "for the following reasons.", "This works as follows."
+_POINTS_AHEAD = re.compile(
+    r"\b(?:the following|as follows|(?:there (?:is|are)|for) (?:an?|one|two|three|several|a number of)"
+    r"(?: [a-z]+){0,4} (?:reasons?|ways?|factors?|steps?)\b(?! (?:is|are|was|were|include)\b))",
+    re.I,
+)
+
+
 def _announced_count(text: str) -> int:
     """How many items a sentence announces ("a four-level structure", "three priority areas")."""
     m = _ANNOUNCES.search(text)
@@ -262,11 +271,15 @@ def answer_types(question: str) -> set[str]:
 
 
 _MONEY_Q = re.compile(
-    r"\bhow much (money|funding|budget|grant|does|did|is|was|do)\b|\bbudget\b|\bcost\b|"
+    r"\bhow much (?:[a-z-]+ )?(money|funding|budget|grant)\b|\bhow much (does|did|is|was|do)\b|"
+    r"\bbudget\b|\bcost\b|"
     r"\bgrant\b|\bworth\b|\bfunding (level|amount)\b|\bspend\b|\breturn on investment\b|"
     r"\bsroi\b",
     re.I,
 )
+# "What is the current average life expectancy?" asks for a figure
+_FIGURE_Q = re.compile(r"\bwhat (?:is|was|are|were) the (?:[a-z]+ )?(?:average|median|mean|total)\b", re.I)
+_NOT_MONEY_Q = re.compile(r"\bhow much of\b|\bby how much\b", re.I)
 _PERCENT_Q = re.compile(
     r"\bpercentage\b|\bper ?cent\b|\bproportion\b|\bwhat share\b|\brate\b|\bscores?\b", re.I
 )
@@ -349,6 +362,7 @@ class Needs:
     count_of: tuple[str, ...] | None = None  # "how many X": stems of X (empty tuple = any number)
     year: bool = False
     numbers: tuple[str, ...] = ()  # figures the question itself names (must be in the passage)
+    figure: bool = False  # "what is the average ...": any figure
     money_words: frozenset[str] = frozenset()  # what a money question measures (see _MONEY_NOUNS)
 
     @classmethod
@@ -364,12 +378,14 @@ class Needs:
             families = [_RETURN_WORDS]
         money_words = frozenset().union(*families)
         return cls(
-            money=bool(_MONEY_Q.search(q)) and not count and not re.search(r"\bhow much of\b", q, re.I),
+            # "how much of the city", "by how much did they reduce it" ask for a share or a change, not £
+            money=bool(_MONEY_Q.search(q)) and not count and not _NOT_MONEY_Q.search(q),
             percent=percent,
             count_of=count_of,
             year=bool(re.search(r"\bwhen\b|\bwhat year\b|\bwhich year\b", q, re.I)),
             numbers=figures,
             money_words=money_words,
+            figure=bool(_FIGURE_Q.search(q)),
         )
 
     def met_by(self, sentence: str) -> bool:
@@ -384,6 +400,8 @@ class Needs:
         if self.percent and not (_PERCENT.search(sentence) or _MONEY.search(sentence)):
             return False
         if self.year and not _YEAR.search(sentence):
+            return False
+        if self.figure and not re.search(r"\d", sentence):
             return False
         return self.count_of is None or _counts(sentence, self.count_of) or _share_of(sentence, self.count_of)
 
@@ -426,6 +444,25 @@ def _leans_back(text: str) -> bool:
     if text.lstrip().startswith("|"):
         return True  # a table row's next cell, its first having ended a sentence ("Be Bold. | A campaign")
     return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][a-z]+)+")
+
+
+def _initials(text: str) -> set[str]:
+    """The acronyms a text's capitalised names make ("Public Health England" -> "PHE"), of every
+    run of two to six of their words."""
+    out: set[str] = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        letters = [w[0] for w in m.group(0).split() if w[0].isupper()]
+        for i in range(len(letters)):
+            for j in range(i + 2, min(i + 6, len(letters)) + 1):
+                out.add("".join(letters[i:j]))
+    return out
+
+
+def _opens_list(cand: Candidate) -> bool:
+    return cand.text.rstrip().endswith(":")
 
 
 def _same_paragraph(passage: Passage, a: Candidate, b: Candidate) -> bool:
@@ -501,9 +538,12 @@ def _stem_of(word: str) -> str:
 def _counts(sentence: str, focus: tuple[str, ...], window: int = 6, back: int = 4) -> bool:
     """A number within a few words of a word of the focus ("20 Neighbourhood Action Teams")."""
     words = re.findall(r"[\w'’£%.-]+", sentence.lower())
-    stems = [_stem_of(w) for w in words]
+    stems = [_lemma(_stem_of(w)) for w in words]  # "how many answered": "consultees answering: 17"
+    focus = tuple(_lemma(f) for f in focus)
     for i, w in enumerate(words):
-        is_number = bool(re.fullmatch(r"\d[\d,]*", w.strip(".,"))) and not _YEAR.fullmatch(w.strip(".,"))
+        # "1,016 consultees", "11.9 million people"
+        bare = w.strip(".,")
+        is_number = bool(re.fullmatch(r"\d[\d,]*(?:\.\d+)?", bare)) and not _YEAR.fullmatch(bare)
         if not (is_number or w in _NUMBER_WORDS) or (i + 1 < len(words) and words[i + 1] == "of"):
             continue  # "one of the aims" is not a count
         if i == 0 and re.fullmatch(r"\d+[.)]", w):
@@ -589,10 +629,17 @@ class ExtractiveComposer:
             for p in passages
         )
         lower = " ".join(text.split()).lower().replace("’", "'")
-        plain = re.sub(r"'[^']*'|‘[^’]*’|\"[^\"]*\"|“[^”]*”", " ", question)
+        # quoted titles go ("the 'How Are You' quiz"); a possessive's apostrophe opens no quote
+        plain = re.sub(r"(?<!\w)'[^']*'(?!\w)|‘[^’]*’|\"[^\"]*\"|“[^”]*”", " ", question)
         plain = _drop_initial_word(plain)
         missing = []
+        initials: set[str] | None = None
         for name in names(plain):
+            acronym = re.sub(r"(?:['’]s|s)$", "", name)
+            if re.fullmatch(r"[A-Z]{2,6}", acronym):
+                initials = _initials(text) if initials is None else initials
+                if acronym in initials:  # "PHE" in a passage published by Public Health England
+                    continue
             expansion = snap.glossary.entries.get(re.sub(r"S$", "", name.upper()))
             distinct = [w for w in (expansion or "").split() if w.lower() not in _GENERIC and len(w) > 3]
             # the expansion is there, allowing one word in three to vary ("Indices of Multiple
@@ -800,7 +847,11 @@ class ExtractiveComposer:
             new = {g for g, _ in groups if g & cand.terms} - covered
             near_duplicate = any(len(cand.terms & c.terms) >= 0.7 * max(len(cand.terms), 1) for c in chosen)
             if new and not near_duplicate:
-                chosen.append(cand)
+                # a sentence that opens a list comes with its items, or not at all
+                items = self._list_of(cand, by_pos, room=self.max_sentences + 1 - len(chosen))
+                if _opens_list(cand) and not items:
+                    continue
+                chosen += [cand, *(item for item in items if item not in chosen)]
                 covered |= new
         order = {no: i for i, no in enumerate(dict.fromkeys(c.passage_no for c in chosen))}
         chosen.sort(key=lambda c: (order[c.passage_no], c.index))
@@ -820,6 +871,12 @@ class ExtractiveComposer:
         if not anchors:
             return None
         best = max(anchors, key=lambda c: c.score)
+        # the same sentence in two overlapping passages: the copy that goes on says more
+        goes_on = {(c.passage_no, c.index - 1) for c in cands}
+        if (best.passage_no, best.index) not in goes_on:
+            best = next(
+                (c for c in anchors if c.text == best.text and (c.passage_no, c.index) in goes_on), best
+            )
         # the same sentence elsewhere opening its list ("...four key commissioning programmes:")
         # says more than a pull-quote of it does
         for twin in anchors:
@@ -840,12 +897,8 @@ class ExtractiveComposer:
         previous = by_pos.get((anchor.passage_no, anchor.index - 1))
         if previous and _rests_on(passages[anchor.passage_no - 1], previous, anchor):
             chosen.insert(0, previous)
-        if anchor.text.rstrip().endswith(":"):
-            i = anchor.index + 1
-            while (item := by_pos.get((anchor.passage_no, i))) and len(chosen) < self.max_sentences + 2:
-                chosen.append(item)
-                i += 1
-            return chosen
+        if _opens_list(anchor):
+            return chosen + self._list_of(anchor, by_pos, room=self.max_sentences + 2 - len(chosen))
         announced = _announced_count(anchor.text)
         if announced:
             # "a four-level structure" followed by its four rows: the rows are the answer
@@ -861,6 +914,13 @@ class ExtractiveComposer:
             if items:
                 return chosen + items[: min(announced, self.max_sentences + 2)]
         follower = by_pos.get((anchor.passage_no, anchor.index + 1))
+        if follower and _POINTS_AHEAD.search(anchor.text):
+            # its point is in what follows, in the same paragraph or the next
+            chosen.append(follower)
+            second = by_pos.get((anchor.passage_no, anchor.index + 2))
+            if second and _same_paragraph(passages[anchor.passage_no - 1], follower, second):
+                chosen.append(second)
+            return chosen
         if (
             follower
             and _same_paragraph(passages[anchor.passage_no - 1], anchor, follower)
@@ -868,9 +928,13 @@ class ExtractiveComposer:
                 follower.score >= 0.6 * anchor.score
                 or _REFERS_BACK.match(follower.text)
                 or _CONCLUDES.match(follower.text)
+                or _opens_list(follower)
             )
         ):
             chosen.append(follower)
+            # "... Strategic Authorities. Initially, there will be three categories:"
+            if _opens_list(follower):
+                return chosen + self._list_of(follower, by_pos, room=self.max_sentences + 2 - len(chosen))
             # one more that goes on about the same thing ("This is a dedicated resource... This can
             # include sponsoring local groups...")
             second = by_pos.get((anchor.passage_no, anchor.index + 2))
@@ -882,6 +946,18 @@ class ExtractiveComposer:
             ):
                 chosen.append(second)
         return chosen
+
+    def _list_of(
+        self, lead: Candidate, by_pos: dict[tuple[int, int], Candidate], room: int
+    ) -> list[Candidate]:
+        """The sentences after a lead that opens a list with a colon, as many as there is room for;
+        none when the lead opens no list."""
+        items: list[Candidate] = []
+        if not _opens_list(lead):
+            return items
+        while len(items) < room and (item := by_pos.get((lead.passage_no, lead.index + 1 + len(items)))):
+            items.append(item)
+        return items
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[DraftSentence]:
         draft = self.compose(question, passages)

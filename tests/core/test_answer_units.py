@@ -1,0 +1,119 @@
+"""Answer units on documents the composer was never tuned on: a small library of new documents,
+ingested with the real model, asked questions whose answer lies past the best sentence.
+
+- a sentence that opens a list ("Initially, there will be three categories:") comes with its items,
+  also when it follows the best sentence rather than being it;
+- a sentence whose point is in the next one ("there is a very real reason why ...") brings it, across
+  a paragraph break;
+- "how many" is answered by a decimal count ("1.1 million people"), and "by how much did it fall"
+  by a percentage, not a sum of money;
+- an acronym the question uses counts as named where the passage's document spells it out
+  ("PHE" in a press release published by Public Health England).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answer.composers.extractive import _POINTS_AHEAD, Needs, _initials
+from assistant.config import Settings
+from assistant.types import ChatRequest, Status
+
+DEVOLUTION = """# Devolution and reorganisation
+
+## The White Paper
+
+The White Paper sets out the intention of the Government to create a new tier of local government in the
+form of Strategic Authorities. Initially, there will be three categories:
+
+- Foundation Strategic Authorities, which are those without a directly elected mayor.
+- Mayoral Strategic Authorities, comprised of a directly elected mayor and constituent councils.
+- Established Mayoral Strategic Authorities, which have existed for at least eighteen months.
+
+## Elections
+
+The council could ask Ministers to postpone the county elections. However, there is a very real and
+practical reason why asking Ministers to consider postponing the elections needs careful consideration.
+
+The timetable for the first Mayoral elections in May 2026 is exceptionally tight. A pre-election period
+would remove almost a three-month window in which the council can operate normally.
+"""
+
+PRESS_RELEASE = """# Modern life and health in middle age
+
+People are being urged to consider their health in the run up to the New Year by taking the online
+quiz. More than 1.1 million people have taken the quiz so far and been directed to free apps.
+
+The Metropolitan Police have reduced no-suspicion stop and search by 90% since 2012, and stabbings have
+fallen by a third in the same period.
+"""
+
+MANIFEST = """documents:
+  - file: devolution.md
+    title: English Devolution White Paper report
+    publisher: County Council
+    year: 2025
+  - file: one-you.md
+    title: Modern life responsible for worrying health in middle aged
+    publisher: Public Health England
+    year: 2016
+"""
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    from assistant.service import build_assistant
+    from ingest.run import Ingestor
+
+    docs = tmp_path_factory.mktemp("units-docs")
+    (docs / "devolution.md").write_text(DEVOLUTION)
+    (docs / "one-you.md").write_text(PRESS_RELEASE)
+    (docs / "manifest.yaml").write_text(MANIFEST)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("units-data"), corpus_dir=docs, current_year=2026)
+    report = Ingestor(settings).run([docs])
+    assert report.ok and report.count("added") == 2, [(r.doc_id, r.reason) for r in report.failed]
+    yield build_assistant(settings)
+
+
+def _ask(assistant: object, question: str) -> str:
+    answer = assistant.answer(ChatRequest(question))  # type: ignore[attr-defined]
+    assert answer.status == Status.ANSWERED, (question, answer.status, answer.answer)
+    return str(answer.answer)
+
+
+def test_a_sentence_opening_a_list_comes_with_its_items(assistant: object) -> None:
+    text = _ask(assistant, "What types of strategic authority will the Government create?")
+    for kind in ("Foundation Strategic", "Mayoral Strategic Authorities, comprised", "Established Mayoral"):
+        assert kind in text
+
+
+def test_a_sentence_announcing_a_reason_brings_the_reason(assistant: object) -> None:
+    text = _ask(assistant, "Why does postponing the county elections need careful consideration?")
+    assert "exceptionally tight" in text
+
+
+def test_a_decimal_count_answers_how_many(assistant: object) -> None:
+    assert "1.1 million" in _ask(assistant, "How many people have taken PHE's online quiz?")
+
+
+def test_by_how_much_is_answered_by_a_percentage(assistant: object) -> None:
+    assert "90%" in _ask(assistant, "By how much did the Metropolitan Police reduce no-suspicion stop and search?")
+
+
+def test_rules() -> None:
+    assert not Needs.of("By how much did the police reduce stop and search?").money
+    assert Needs.of("How much did the pilot cost?").money
+    assert Needs.of("How many people are at risk?").met_by("There are an estimated 11.9 million people at risk.")
+    # "how many answered ...?" is answered by "consultees answering: 17"
+    answered = Needs.of("How many answered on behalf of a charity?")
+    assert answered.met_by("RESPONDING AS: On behalf of a charity; Number of consultees answering: 17; %: 18%")
+    assert Needs.of("How much devolved funding a year would the authority receive?").money
+    average = Needs.of("What is the current average life expectancy in Kent?")
+    assert average.met_by("Life expectancy is 81.2 years.") and not average.met_by("Life expectancy has stalled.")
+    assert {"PHE", "HE", "PH"} <= _initials("Published by Public Health England today")
+    assert "KCC" in _initials("Kent County Council and its partners")
+    assert _POINTS_AHEAD.search("There is a very real and practical reason why it needs care.")
+    assert _POINTS_AHEAD.search("It works as follows.")
+    assert not _POINTS_AHEAD.search("The main reasons are cost and time.")
