@@ -11,6 +11,7 @@ EVAL = Path(__file__).resolve().parents[2] / "eval"
 MODULES = {
     ".".join(p.relative_to(EVAL.parent).with_suffix("").parts).removesuffix(".__init__"): p
     for p in sorted(EVAL.rglob("*.py"))
+    if (p.parent / "__init__.py").is_file()  # not a question set's own checker (eval/unseen2/validate.py)
 }
 
 
