@@ -17,7 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer.composers.extractive import _POINTS_AHEAD, Needs, _initials
+from assistant.answer.composers.extractive import _POINTS_AHEAD, _initials
+from assistant.answer.composers.needs import Needs
 from assistant.config import Settings
 from assistant.types import ChatRequest, Status
 

@@ -12,15 +12,8 @@ import json
 
 import pytest
 
-from assistant.answer.composers.extractive import (
-    _SIGNPOST,
-    Needs,
-    _announced_count,
-    _focus_question,
-    _has_type,
-    _lemma,
-    answer_types,
-)
+from assistant.answer.composers.extractive import _SIGNPOST, _announced_count, _focus_question
+from assistant.answer.composers.needs import Needs, answer_types, has_type, lemma, with_lemmas
 from assistant.answer.condense import rewrite
 from assistant.domain import load_domain
 from assistant.glossary import Glossary
@@ -72,8 +65,8 @@ def test_count_may_follow_its_noun_a_few_words_back() -> None:
 
 
 def test_reason_answer_type() -> None:
-    assert _has_type("Both cited a lack of funding as the main reason for not using it.", "reason")
-    assert not _has_type("Both councils are in the north of England.", "reason")
+    assert has_type("Both cited a lack of funding as the main reason for not using it.", "reason")
+    assert not has_type("Both councils are in the north of England.", "reason")
 
 
 def test_generic_name_in_a_followup_keeps_the_earlier_subject() -> None:
@@ -157,8 +150,8 @@ def test_carried_passages_obey_the_followups_filters(assistant) -> None:  # type
 
 def test_a_place_answer_names_somewhere_the_question_does_not() -> None:
     known = frozenset(["south", "tyneside"])
-    assert not _has_type("At the time of writing, South Tyneside have three coordinators.", "place", known)
-    assert _has_type(
+    assert not has_type("At the time of writing, South Tyneside have three coordinators.", "place", known)
+    assert has_type(
         "Coordinators were embedded in three wards – Primrose, Biddick and Whitburn.", "place", known
     )
 
@@ -175,12 +168,12 @@ def test_a_run_of_sentences_about_the_same_thing_stays_together(assistant) -> No
 
 def test_a_definition_answers_what_an_acronym_stands_for() -> None:
     known = frozenset(["epic"])
-    assert _has_type(
+    assert has_type(
         "Their approach is the Empowering People in Communities (EPiC) programme.", "definition", known
     )
-    assert not _has_type("In the areas EPiC targets, it provides community budgets.", "definition", known)
-    assert not _has_type("Each team has a Neighbourhood Development Officer (NDO).", "definition", known)
-    assert _has_type("The city has 20 Neighbourhood Action Teams (NATs).", "definition", frozenset(["nat"]))
+    assert not has_type("In the areas EPiC targets, it provides community budgets.", "definition", known)
+    assert not has_type("Each team has a Neighbourhood Development Officer (NDO).", "definition", known)
+    assert has_type("The city has 20 Neighbourhood Action Teams (NATs).", "definition", frozenset(["nat"]))
 
 
 def test_a_money_question_needs_the_thing_it_measures() -> None:
@@ -204,12 +197,10 @@ def test_a_share_answers_how_many_only_when_it_is_a_share_of_them() -> None:
 
 
 def test_lemmas_let_inflections_meet() -> None:
-    assert _lemma("chairs") == _lemma("chaired") == _lemma("chair") == "chair"
-    assert _lemma("funding") == _lemma("funds") == "fund"
-    assert _lemma("led") == "led" and _lemma("uses") == "uses"  # too short to cut
-    from assistant.answer.composers.extractive import _with_lemmas
-
-    assert "use" in _with_lemmas(["using"]) and "house" in _with_lemmas(["housing"])
+    assert lemma("chairs") == lemma("chaired") == lemma("chair") == "chair"
+    assert lemma("funding") == lemma("funds") == "fund"
+    assert lemma("led") == "led" and lemma("uses") == "uses"  # too short to cut
+    assert "use" in with_lemmas(["using"]) and "house" in with_lemmas(["housing"])
 
 
 def test_a_counted_which_question_is_still_a_place_question() -> None:

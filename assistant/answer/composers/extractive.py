@@ -19,11 +19,20 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.answer.composers.base import Composer, Draft, DraftSentence
+from assistant.answer.composers.needs import (
+    GENERIC,
+    QUESTION_NOISE,
+    YEAR,
+    Needs,
+    answer_types,
+    counts,
+    has_type,
+    with_lemmas,
+)
 from assistant.answer.condense import drop_about
-from assistant.grounding import names, numbers
+from assistant.grounding import names
 from assistant.injection import addressed_to_assistant
 from assistant.knowledge import KnowledgeBase, Snapshot
 from assistant.text import clauses, is_heading, is_usable, sentence_spans, tokenize, without_footnote_mark
@@ -39,10 +48,7 @@ __all__ = [
     "SIGNPOST_PENALTY",
     "Candidate",
     "ExtractiveComposer",
-    "Needs",
-    "answer_types",
     "split_question",
-    "stem_words",
     "topic_names",
 ]
 
@@ -57,122 +63,8 @@ CONTEXT_CREDIT = 0.3
 # ("What data did ... use to choose where to start?"): the names are checked per passage.
 FOCUS_SHARE = 0.3
 
-# "which three wards", "which other councils": a count or qualifier before the noun asked about
-_COUNTED = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|main) "
 # Share of its weight a term carried into a follow-up from earlier turns keeps (see _term_groups).
 ABOUT_WEIGHT = 0.5
-_TYPE_PATTERNS = {
-    "number": re.compile(
-        r"\bhow (many|much|often|big|large)\b|\bwhat (percentage|proportion|share|number|amount)\b|"
-        r"\bnumber of\b|\bhow much\b|\bbudget\b|\bcost\b|\bspend\b|\bper cent\b|\bpercentage\b",
-        re.I,
-    ),
-    "date": re.compile(r"\bwhen\b|\bwhat year\b|\bsince when\b|\bwhich year\b|\bhow long\b|\bdate\b", re.I),
-    "place": re.compile(
-        r"\bwhere\b|\bwhich (?:"
-        + _COUNTED
-        + r")?(wards?|areas?|councils?|cit(y|ies)|places?|neighbourhoods?|local authorit\w+|"
-        r"towns?|districts?|boroughs?)\b",
-        re.I,
-    ),
-    "definition": re.compile(r"\bstands? for\b|\bshort for\b|\bacronym\b", re.I),
-    "reason": re.compile(
-        r"^\s*why\b|\bwhat (was|were|is|are) the (main )?reasons?\b|\bfor what reason\b", re.I
-    ),
-    "who": re.compile(
-        r"^\s*whos?e?\b|\bwhich (?:"
-        + _COUNTED
-        + r")?(organisations?|bodies|body|partners?|agenc\w+|officers?|teams?|roles?)\b"
-        r"|\bwho (leads|chairs|runs|funds|manages|heads)\b"
-        r"|\bwhich (?:council |county |city )?(services?|departments?|directorates?)\b",
-        re.I,
-    ),
-}
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
-_REASON = re.compile(
-    r"\b(because|reasons?|due to|owing to|as a result of|in order to|so that|led to)\b", re.I
-)
-_QUESTION_NOISE = frozenset(
-    [
-        "what",
-        "which",
-        "who",
-        "whom",
-        "how",
-        "many",
-        "much",
-        "does",
-        "did",
-        "do",
-        "is",
-        "are",
-        "was",
-        "were",
-        "can",
-        "could",
-        "tell",
-        "describe",
-        "explain",
-        "give",
-        "list",
-        "example",
-        "examples",
-        "kind",
-        "type",
-        "role",
-        "roles",
-        "way",
-        "ways",
-        "mean",
-        "meaning",
-    ]
-)
-_GENERIC = frozenset(
-    [
-        "council",
-        "councils",
-        "county",
-        "city",
-        "borough",
-        "district",
-        "team",
-        "teams",
-        "community",
-        "communities",
-        "department",
-        "service",
-        "services",
-        "officer",
-        "officers",
-        "programme",
-        "programmes",
-        "board",
-        "boards",
-        "partnership",
-        "partnerships",
-        "scheme",
-        "schemes",
-        "strategy",
-        "report",
-        "review",
-        "network",
-        "group",
-        "groups",
-        "area",
-        "areas",
-        "ward",
-        "wards",
-        "the",
-        "of",
-        "and",
-        "for",
-        "in",
-        "national",
-        "local",
-    ]
-)
-
-
 def _focus_question(question: str) -> str:
     """The question without its names: what it asks, whoever it is about ("What data did
     South Tyneside use to choose where to start Local Area Coordination?" -> "What data did use
@@ -266,164 +158,6 @@ class Candidate:
         return max(self.score, self.strength)
 
 
-def answer_types(question: str) -> set[str]:
-    return {name for name, pattern in _TYPE_PATTERNS.items() if pattern.search(question)}
-
-
-_MONEY_Q = re.compile(
-    r"\bhow much (?:[a-z-]+ )?(money|funding|budget|grant)\b|\bhow much (does|did|is|was|do)\b|"
-    r"\bbudget\b|\bcost\b|"
-    r"\bgrant\b|\bworth\b|\bfunding (level|amount)\b|\bspend\b|\breturn on investment\b|"
-    r"\bsroi\b",
-    re.I,
-)
-# "What is the current average life expectancy?" asks for a figure
-_FIGURE_Q = re.compile(r"\bwhat (?:is|was|are|were) the (?:[a-z]+ )?(?:average|median|mean|total)\b", re.I)
-_NOT_MONEY_Q = re.compile(r"\bhow much of\b|\bby how much\b", re.I)
-_PERCENT_Q = re.compile(
-    r"\bpercentage\b|\bper ?cent\b|\bproportion\b|\bwhat share\b|\brate\b|\bscores?\b", re.I
-)
-_COUNT_Q = re.compile(
-    r"\bhow many ((?:[\w'’-]+ ){0,3}?[\w'’-]+?)(?= (?:do|does|did|are|is|was|were|has|have|had|"
-    r"will|can|in|on|at|per|each|there)\b|\?|$)",
-    re.I,
-)
-_NUMBER_WORDS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "hundred",
-    "dozen",
-]
-_MONEY = re.compile(r"£\s?\d", re.I)
-_SHARE = re.compile(r"\d\s?%|\b\d+(\.\d+)? per ?cent\b", re.I)
-# What a money question measures, as families of words: "What is the annual budget for X?" is
-# not answered by "X helped a group secure a £2,000 grant". A question naming none of these
-# ("How much did it cost?" names cost; "How much money...") takes any figure in pounds.
-_RETURN_WORDS = frozenset(["return", "sroi", "value", "worth", "invested", "investment"])
-_MONEY_NOUNS = (
-    frozenset(
-        [
-            "budget",
-            "budgets",
-            "funding",
-            "funded",
-            "fund",
-            "funds",
-            "allocation",
-            "allocated",
-            "spend",
-            "spending",
-            "spent",
-            "investment",
-            "invested",
-            "invest",
-        ]
-    ),
-    frozenset(
-        ["cost", "costs", "costing", "spend", "spending", "spent", "saving", "savings", "saved", "price"]
-    ),
-    frozenset(["grant", "grants", "award", "awarded", "funding", "funded", "fund"]),
-    _RETURN_WORDS,
-)
-_PERCENT = re.compile(
-    r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
-    r"\bmost\b|\bminority\b",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Needs:
-    """What an answer sentence must contain for this question."""
-
-    money: bool = False
-    percent: bool = False
-    count_of: tuple[str, ...] | None = None  # "how many X": stems of X (empty tuple = any number)
-    year: bool = False
-    numbers: tuple[str, ...] = ()  # figures the question itself names (must be in the passage)
-    figure: bool = False  # "what is the average ...": any figure
-    money_words: frozenset[str] = frozenset()  # what a money question measures (see _MONEY_NOUNS)
-
-    @classmethod
-    def of(cls, question: str) -> Needs:
-        q = re.sub(r"\(about:.*\)$", "", question)
-        count = _COUNT_Q.search(q)
-        count_of = tuple(stem_words(count.group(1))) if count else None
-        figures = tuple(re.findall(r"\b\d[\d/,.]*\d\b|\b\d\b", q))
-        percent = bool(_PERCENT_Q.search(q)) and not count
-        q_words = set(re.findall(r"[a-z]+", q.lower()))
-        families = [f for f in _MONEY_NOUNS if f & q_words]
-        if _RETURN_WORDS in families:  # "return on investment" measures the return
-            families = [_RETURN_WORDS]
-        money_words = frozenset().union(*families)
-        return cls(
-            # "how much of the city", "by how much did they reduce it" ask for a share or a change, not £
-            money=bool(_MONEY_Q.search(q)) and not count and not _NOT_MONEY_Q.search(q),
-            percent=percent,
-            count_of=count_of,
-            year=bool(re.search(r"\bwhen\b|\bwhat year\b|\bwhich year\b", q, re.I)),
-            numbers=figures,
-            money_words=money_words,
-            figure=bool(_FIGURE_Q.search(q)),
-        )
-
-    def met_by(self, sentence: str) -> bool:
-        if self.money and not _MONEY.search(sentence):
-            return False
-        if (
-            self.money
-            and self.money_words
-            and not self.money_words & set(re.findall(r"[a-z]+", sentence.lower()))
-        ):
-            return False
-        if self.percent and not (_PERCENT.search(sentence) or _MONEY.search(sentence)):
-            return False
-        if self.year and not _YEAR.search(sentence):
-            return False
-        if self.figure and not re.search(r"\d", sentence):
-            return False
-        return self.count_of is None or _counts(sentence, self.count_of) or _share_of(sentence, self.count_of)
-
-
-_SHARE_VERBS = frozenset(
-    "have has had are were is was said say reported report use used expect expected do did".split()
-)
-
-
-@lru_cache(maxsize=65_536)
-def _share_of(sentence: str, focus: tuple[str, ...]) -> bool:
-    """A survey answers "how many areas have X" with a share of them: "Nearly 70% have X" (the
-    subject left out) or "70% of areas". Not "43% of the population" for "how many officers"."""
-    for m in _SHARE.finditer(sentence):
-        after = re.findall(r"[\w'’-]+", sentence[m.end() :].lower())[:4]
-        if after and after[0] in _SHARE_VERBS:
-            return True
-        if after and after[0] == "of" and any(_stem_of(w) in focus for w in after[1:]):
-            return True
-    return False
-
-
 # a sentence reporting a question a survey or study asked: the next sentence is its answer
 _ASKED = re.compile(
     r"\b(?:we|respondents|participants|councils|authorities|they|people)\s+(?:were\s+|was\s+)?asked\b|\?\s*$",
@@ -497,85 +231,7 @@ def topic_names(question: str) -> list[str]:
     """What a question is about, to carry into its second part: names, else content words."""
     found = names(re.sub(r"^\s*[A-Z][a-z]+\b", "", question))
     words = re.findall(r"[A-Za-z][\w'’-]+", question)
-    return found or [w for w in words if w.lower() not in _QUESTION_NOISE][:4]
-
-
-def _joined(text: str) -> str:
-    """One spelling for words written with and without a hyphen ("co-ordinator", "coordinator")."""
-    return _CO_PREFIX.sub("co", text)
-
-
-@lru_cache(maxsize=65_536)
-def _lemma(term: str) -> str:
-    """A term without its verb or plural ending, so "chairs" meets "chaired" and "funds" meets
-    "funding" (the index's tokenizer keeps those apart; coverage shouldn't)."""
-    for suffix in ("ing", "ed", "es", "e", "s"):
-        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
-            return term[: -len(suffix)]
-    return term
-
-
-def _with_lemmas(terms: list[str] | frozenset[str]) -> frozenset[str]:
-    """The terms, their lemmas, and for "-ing"/"-ed" forms the "-e" verb ("using", "used": "use")."""
-    restored = (re.sub(r"(?:ing|ed)$", "e", t) for t in terms if len(t) > 4 and t.endswith(("ing", "ed")))
-    return frozenset(terms) | frozenset(_lemma(t) for t in terms) | frozenset(restored)
-
-
-def stem_words(text: str) -> list[str]:
-    return [t for t in tokenize(_joined(text)) if t not in _QUESTION_NOISE]
-
-
-_CO_PREFIX = re.compile(r"\bco-(?=ordinat|operat)", re.I)
-
-
-@lru_cache(maxsize=65_536)
-def _stem_of(word: str) -> str:
-    stems = tokenize(_joined(word))
-    return stems[0] if stems else ""
-
-
-@lru_cache(maxsize=65_536)
-def _counts(sentence: str, focus: tuple[str, ...], window: int = 6, back: int = 4) -> bool:
-    """A number within a few words of a word of the focus ("20 Neighbourhood Action Teams")."""
-    words = re.findall(r"[\w'’£%.-]+", sentence.lower())
-    stems = [_lemma(_stem_of(w)) for w in words]  # "how many answered": "consultees answering: 17"
-    focus = tuple(_lemma(f) for f in focus)
-    for i, w in enumerate(words):
-        # "1,016 consultees", "11.9 million people"
-        bare = w.strip(".,")
-        is_number = bool(re.fullmatch(r"\d[\d,]*(?:\.\d+)?", bare)) and not _YEAR.fullmatch(bare)
-        if not (is_number or w in _NUMBER_WORDS) or (i + 1 < len(words) and words[i + 1] == "of"):
-            continue  # "one of the aims" is not a count
-        if i == 0 and re.fullmatch(r"\d+[.)]", w):
-            continue  # "4. Co-ordinate action across services" numbers a list item
-        if not focus:
-            return True
-        # "17 Neighbourhood Officers", "the number of responses up to 16"
-        if any(stems[j] in focus for j in range(max(i - back, 0), min(i + window, len(words))) if j != i):
-            return True
-    return False
-
-
-@lru_cache(maxsize=65_536)
-def _has_type(text: str, kind: str, known: frozenset[str] = frozenset()) -> bool:
-    """Whether the sentence has the kind of thing the question asks for. For a place or a
-    person that is a name the question does not already give ("which wards did South Tyneside
-    choose?" is not answered by a sentence whose only name is South Tyneside)."""
-    if kind == "number":
-        return any(not _YEAR.fullmatch(n.strip()) for n in numbers(text))
-    if kind == "date":
-        return bool(_YEAR.search(text)) or bool(re.search(r"\b(since|from|in) (19|20)\d\d", text))
-    if kind in ("place", "who"):
-        return any(
-            any(w.lower() not in known and w.lower() not in _GENERIC for w in re.findall(r"[A-Za-z]+", n))
-            for n in names(text)
-        )
-    if kind == "reason":
-        return bool(_REASON.search(text))
-    if kind == "definition":  # "the Empowering People in Communities (EPiC) programme" for EPiC
-        defined = re.findall(r"\w \(([A-Z][A-Za-z0-9]{1,7})\)", text)
-        return any(a.lower() in known or a.lower().removesuffix("s") in known for a in defined)
-    return False
+    return found or [w for w in words if w.lower() not in QUESTION_NOISE][:4]
 
 
 class ExtractiveComposer:
@@ -595,7 +251,7 @@ class ExtractiveComposer:
     def _term_groups(self, question: str, snap: Snapshot) -> list[tuple[frozenset[str], float]]:
         """Question terms as groups of alternatives (an acronym and its expansion are one group)."""
         groups: list[tuple[frozenset[str], float]] = []
-        core = [t for t in tokenize(question) if t not in _QUESTION_NOISE and not t.endswith(("n't", "n’t"))]
+        core = [t for t in tokenize(question) if t not in QUESTION_NOISE and not t.endswith(("n't", "n’t"))]
         # a follow-up's "(about: ...)" carries the earlier turn's subject: it says which passage,
         # not what is asked, so its terms weigh less than the follow-up's own words
         asked = set(tokenize(drop_about(question)))
@@ -605,7 +261,7 @@ class ExtractiveComposer:
             if expansion:
                 alternatives |= set(tokenize(expansion))
             weight = snap.idf(term) * (1.0 if term in asked else ABOUT_WEIGHT)
-            groups.append((_with_lemmas(frozenset(alternatives)), weight))
+            groups.append((with_lemmas(frozenset(alternatives)), weight))
         for extra in snap.glossary.expansions(question):
             alts = frozenset(tokenize(extra))
             phrase = frozenset(tokenize(snap.glossary.entries.get(extra.upper(), "")))
@@ -641,13 +297,13 @@ class ExtractiveComposer:
                 if acronym in initials:  # "PHE" in a passage published by Public Health England
                     continue
             expansion = snap.glossary.entries.get(re.sub(r"S$", "", name.upper()))
-            distinct = [w for w in (expansion or "").split() if w.lower() not in _GENERIC and len(w) > 3]
+            distinct = [w for w in (expansion or "").split() if w.lower() not in GENERIC and len(w) > 3]
             # the expansion is there, allowing one word in three to vary ("Indices of Multiple
             # Deprivation" for IMD's "Index of Multiple Deprivation")
             if distinct and sum(_present(w, lower) for w in distinct) >= max(1, -(-2 * len(distinct) // 3)):
                 continue
             words = [re.sub(r"['’]s$", "", w) for w in name.split()]
-            distinctive = [w for w in words if w.lower() not in _GENERIC and len(w) > 1]
+            distinctive = [w for w in words if w.lower() not in GENERIC and len(w) > 1]
             if not all(_present(w, lower) for w in distinctive):
                 missing.append(name)
         return missing
@@ -666,8 +322,8 @@ class ExtractiveComposer:
         given = [n for n in needs.numbers if n not in text and n != str(passage.chunk.year)]
         # every figure the question gives, except that of the years it names ("between 2017 and
         # 2019") one is enough: the others may be in the next passage
-        years = [n for n in needs.numbers if _YEAR.fullmatch(n)]
-        return all(_YEAR.fullmatch(n) for n in given) and (not years or len(given) < len(years))
+        years = [n for n in needs.numbers if YEAR.fullmatch(n)]
+        return all(YEAR.fullmatch(n) for n in given) and (not years or len(given) < len(years))
 
     def query_texts(self, question: str) -> list[str]:
         """The texts ``compose`` embeds: the question, and the question without its names."""
@@ -684,7 +340,7 @@ class ExtractiveComposer:
                 for i, (a, b) in enumerate(sentence_spans(chunk.text))
             )
             found = tuple(
-                (i, text, _with_lemmas(tokenize(text)))
+                (i, text, with_lemmas(tokenize(text)))
                 for i, text in spans
                 if is_usable(text)
                 and not is_heading(text, chunk.section)
@@ -698,7 +354,7 @@ class ExtractiveComposer:
     def _context_of(self, passage: Passage) -> frozenset[str]:
         found = self._context.get(passage.chunk.id)
         if found is None:
-            found = _with_lemmas(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
+            found = with_lemmas(tokenize(f"{passage.chunk.title} {passage.chunk.section}"))
             if len(self._context) > 50_000:
                 self._context.clear()
             self._context[passage.chunk.id] = found
@@ -707,7 +363,7 @@ class ExtractiveComposer:
     def _terms_of(self, passage: Passage) -> frozenset[str]:
         found = self._passage_terms.get(passage.chunk.id)
         if found is None:
-            found = _with_lemmas(tokenize(passage.chunk.text)) | self._context_of(passage)
+            found = with_lemmas(tokenize(passage.chunk.text)) | self._context_of(passage)
             if len(self._passage_terms) > 50_000:
                 self._passage_terms.clear()
             self._passage_terms[passage.chunk.id] = found
@@ -780,8 +436,8 @@ class ExtractiveComposer:
             )
             cand.similarity = float(sim)
             cand.coverage = (covered + in_context) / total
-            type_score = 1.0 if kinds and any(_has_type(cand.text, k, known) for k in kinds) else 0.0
-            if needs.count_of and _counts(cand.text, needs.count_of, window=2, back=2):
+            type_score = 1.0 if kinds and any(has_type(cand.text, k, known) for k in kinds) else 0.0
+            if needs.count_of and counts(cand.text, needs.count_of, window=2, back=2):
                 type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
             rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))
             signpost = SIGNPOST_PENALTY if _SIGNPOST.search(cand.text) or _ASKED.search(cand.text) else 0.0
