@@ -111,6 +111,11 @@ def test_rules() -> None:
     answered = Needs.of("How many answered on behalf of a charity?")
     assert answered.met_by("RESPONDING AS: On behalf of a charity; Number of consultees answering: 17; %: 18%")
     assert Needs.of("How much devolved funding a year would the authority receive?").money
+    grew = Needs.of("How much did apprenticeship starts grow between 2002/03 and 2015/16?")
+    assert not grew.money and grew.met_by("Apprenticeship starts more than tripled, from 168,000 to 509,000.")
+    share = Needs.of("What share of people were worried about their finances?")
+    assert share.met_by("Around 1 in 3 people report being worried about finances.")
+    assert not Needs.of("What was the weekly case rate per 100,000 population?").percent  # a rate, not a share
     average = Needs.of("What is the current average life expectancy in Kent?")
     assert average.met_by("Life expectancy is 81.2 years.") and not average.met_by("Life expectancy has stalled.")
     assert {"PHE", "HE", "PH"} <= _initials("Published by Public Health England today")

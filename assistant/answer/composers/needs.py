@@ -155,9 +155,15 @@ _MONEY_Q = re.compile(
 )
 # "What is the current average life expectancy?" asks for a figure
 _FIGURE_Q = re.compile(r"\bwhat (?:is|was|are|were) the (?:[a-z]+ )?(?:average|median|mean|total)\b", re.I)
-_NOT_MONEY_Q = re.compile(r"\bhow much of\b|\bby how much\b", re.I)
+# "how much of the city", "by how much did they reduce it", "how much did starts grow": a share or a
+# change, not a sum of money
+_NOT_MONEY_Q = re.compile(
+    r"\bhow much of\b|\bby how much\b|\bhow much (?:did|does|do|has|have|had|will|would|could)\b.*\b"
+    r"(?:grow|grew|grown|increase|rise|rose|risen|fall|fell|fallen|drop|decline|reduce|cut|change|improve)",
+    re.I,
+)
 _PERCENT_Q = re.compile(
-    r"\bpercentage\b|\bper ?cent\b|\bproportion\b|\bwhat share\b|\brate\b|\bscores?\b", re.I
+    r"\bpercentage\b|\bper ?cent\b|\bproportion\b|\bwhat share\b|\brate\b(?! per\b)|\bscores?\b", re.I
 )
 _COUNT_Q = re.compile(
     r"\bhow many ((?:[\w'’-]+ ){0,3}?[\w'’-]+?)(?= (?:do|does|did|are|is|was|were|has|have|had|"
@@ -223,7 +229,7 @@ _MONEY_NOUNS = (
     _RETURN_WORDS,
 )
 _PERCENT = re.compile(
-    r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\bone in \w+|\bmajority\b|"
+    r"%|\bper ?cent\b|\bhalf\b|\bthirds?\b|\bquarters?\b|\b(?:one|\d+) in \w+|\bmajority\b|"
     r"\bmost\b|\bminority\b",
     re.I,
 )
@@ -254,7 +260,7 @@ class Needs:
             families = [_RETURN_WORDS]
         money_words = frozenset().union(*families)
         return cls(
-            # "how much of the city", "by how much did they reduce it" ask for a share or a change, not £
+            # "how much of the city", "by how much did they reduce it", "how much did it grow": not £
             money=bool(_MONEY_Q.search(q)) and not count and not _NOT_MONEY_Q.search(q),
             percent=percent,
             count_of=count_of,
