@@ -64,7 +64,7 @@ MANIFEST = """documents:
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def new_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from assistant.service import build_assistant
     from ingest.run import Ingestor
 
@@ -78,29 +78,29 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     yield build_assistant(settings)
 
 
-def _ask(assistant: object, question: str) -> str:
-    answer = assistant.answer(ChatRequest(question))  # type: ignore[attr-defined]
+def _ask(new_library: object, question: str) -> str:
+    answer = new_library.answer(ChatRequest(question))  # type: ignore[attr-defined]
     assert answer.status == Status.ANSWERED, (question, answer.status, answer.answer)
     return str(answer.answer)
 
 
-def test_a_sentence_opening_a_list_comes_with_its_items(assistant: object) -> None:
-    text = _ask(assistant, "What types of strategic authority will the Government create?")
+def test_a_sentence_opening_a_list_comes_with_its_items(new_library: object) -> None:
+    text = _ask(new_library, "What types of strategic authority will the Government create?")
     for kind in ("Foundation Strategic", "Mayoral Strategic Authorities, comprised", "Established Mayoral"):
         assert kind in text
 
 
-def test_a_sentence_announcing_a_reason_brings_the_reason(assistant: object) -> None:
-    text = _ask(assistant, "Why does postponing the county elections need careful consideration?")
+def test_a_sentence_announcing_a_reason_brings_the_reason(new_library: object) -> None:
+    text = _ask(new_library, "Why does postponing the county elections need careful consideration?")
     assert "exceptionally tight" in text
 
 
-def test_a_decimal_count_answers_how_many(assistant: object) -> None:
-    assert "1.1 million" in _ask(assistant, "How many people have taken PHE's online quiz?")
+def test_a_decimal_count_answers_how_many(new_library: object) -> None:
+    assert "1.1 million" in _ask(new_library, "How many people have taken PHE's online quiz?")
 
 
-def test_by_how_much_is_answered_by_a_percentage(assistant: object) -> None:
-    assert "90%" in _ask(assistant, "By how much did the Metropolitan Police reduce no-suspicion stop and search?")
+def test_by_how_much_is_answered_by_a_percentage(new_library: object) -> None:
+    assert "90%" in _ask(new_library, "By how much did the Metropolitan Police reduce no-suspicion stop and search?")
 
 
 def test_rules() -> None:
