@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from assistant.domain import Domain
 
-__all__ = ["Glossary", "find_definitions"]
+__all__ = ["Glossary", "find_definitions", "spelled_acronyms"]
 
 _SMALL = {"of", "for", "and", "in", "the", "on", "to", "&", "a", "at", "with", "by"}
 _DEF = re.compile(r"((?:[A-Za-z][\w'’-]*[ \t]+){1,8}?[A-Za-z][\w'’-]*)[ \t]*\(([A-Z][A-Za-z0-9]{1,7})\)")
@@ -28,6 +28,21 @@ def _initials_match(words: list[str], acronym: str) -> bool:
         return True
     content = "".join(w[0].lower() for w in words if w.lower() not in _SMALL)
     return content == letters
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][a-z]+)+")
+
+
+def spelled_acronyms(text: str) -> set[str]:
+    """The acronyms a text's capitalised names spell ("Public Health England" -> "PHE"), of every
+    run of two to six of their words; the small words between them ("of", "and") do not count."""
+    out: set[str] = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        letters = [w[0] for w in m.group(0).split() if w[0].isupper()]
+        for i in range(len(letters)):
+            for j in range(i + 2, min(i + 6, len(letters)) + 1):
+                out.add("".join(letters[i:j]))
+    return out
 
 
 def find_definitions(texts: Iterable[str]) -> dict[str, str]:

@@ -340,9 +340,15 @@ def _drop_contents(lines: list[Line]) -> list[Line]:
 _GLUED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})(?=[A-Z][a-z])")
 
 
+def _spaced_number(line: Line) -> Line:
+    if not _GLUED_NUMBER.match(line.text):
+        return line
+    return replace(line, text=_GLUED_NUMBER.sub(r"\1 ", line.text))
+
+
 def layout(pages: list[list[Line]]) -> list[Item]:
     """Pages of lines (1-based by position) to items in reading order."""
-    pages = [[replace(ln, text=_GLUED_NUMBER.sub(r"\1 ", ln.text)) for ln in lines] for lines in pages]
+    pages = [[_spaced_number(line) for line in lines] for lines in pages]
     pages = [_drop_contents(lines) for lines in pages]
     running = find_running_lines([[line.text for line in lines] for lines in pages], edge=EDGE)
     offset = _page_number_offset(pages)

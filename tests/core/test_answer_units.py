@@ -17,9 +17,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer.composers.extractive import _POINTS_AHEAD, _initials
+from assistant.answer.composers.extractive import _POINTS_AHEAD
 from assistant.answer.composers.needs import Needs
 from assistant.config import Settings
+from assistant.glossary import spelled_acronyms
 from assistant.types import ChatRequest, Status
 
 DEVOLUTION = """# Devolution and reorganisation
@@ -118,8 +119,8 @@ def test_rules() -> None:
     assert not Needs.of("What was the weekly case rate per 100,000 population?").percent  # a rate, not a share
     average = Needs.of("What is the current average life expectancy in Kent?")
     assert average.met_by("Life expectancy is 81.2 years.") and not average.met_by("Life expectancy has stalled.")
-    assert {"PHE", "HE", "PH"} <= _initials("Published by Public Health England today")
-    assert "KCC" in _initials("Kent County Council and its partners")
+    assert {"PHE", "HE", "PH"} <= spelled_acronyms("Published by Public Health England today")
+    assert "KCC" in spelled_acronyms("Kent County Council and its partners")
     assert _POINTS_AHEAD.search("There is a very real and practical reason why it needs care.")
     assert _POINTS_AHEAD.search("It works as follows.")
     assert not _POINTS_AHEAD.search("The main reasons are cost and time.")

@@ -32,6 +32,7 @@ from assistant.answer.composers.needs import (
     with_lemmas,
 )
 from assistant.answer.condense import drop_about
+from assistant.glossary import spelled_acronyms
 from assistant.grounding import names
 from assistant.injection import addressed_to_assistant
 from assistant.knowledge import KnowledgeBase, Snapshot
@@ -180,21 +181,6 @@ def _leans_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
 
 
-_CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][a-z]+)+")
-
-
-def _initials(text: str) -> set[str]:
-    """The acronyms a text's capitalised names make ("Public Health England" -> "PHE"), of every
-    run of two to six of their words."""
-    out: set[str] = set()
-    for m in _CAPITALISED_RUN.finditer(text):
-        letters = [w[0] for w in m.group(0).split() if w[0].isupper()]
-        for i in range(len(letters)):
-            for j in range(i + 2, min(i + 6, len(letters)) + 1):
-                out.add("".join(letters[i:j]))
-    return out
-
-
 def _opens_list(cand: Candidate) -> bool:
     return cand.text.rstrip().endswith(":")
 
@@ -293,7 +279,7 @@ class ExtractiveComposer:
         for name in names(plain):
             acronym = re.sub(r"(?:['’]s|s)$", "", name)
             if re.fullmatch(r"[A-Z]{2,6}", acronym):
-                initials = _initials(text) if initials is None else initials
+                initials = spelled_acronyms(text) if initials is None else initials
                 if acronym in initials:  # "PHE" in a passage published by Public Health England
                     continue
             expansion = snap.glossary.entries.get(re.sub(r"S$", "", name.upper()))
@@ -537,8 +523,8 @@ class ExtractiveComposer:
         # says more than a pull-quote of it does
         for twin in anchors:
             if (
-                twin.text.rstrip().endswith(":")
-                and not best.text.rstrip().endswith(":")
+                _opens_list(twin)
+                and not _opens_list(best)
                 and len(twin.terms & best.terms) >= 0.8 * max(len(twin.terms | best.terms), 1)
             ):
                 return twin
