@@ -8,7 +8,9 @@ ingested with the real model, asked questions whose answer lies past the best se
 - "how many" is answered by a decimal count ("1.1 million people"), and "by how much did it fall"
   by a percentage, not a sum of money;
 - an acronym the question uses counts as named where the passage's document spells it out
-  ("PHE" in a press release published by Public Health England).
+  ("PHE" in a press release published by Public Health England);
+- a table row of figures whose header a PDF ran into the caption ("1.4 | 11" under "... R Doubling
+  time (days)") answers with that line above it, and is not declined as having too few words.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer.composers.extractive import _POINTS_AHEAD
+from assistant.answer.composers.extractive import _POINTS_AHEAD, _figure_row
 from assistant.answer.composers.needs import Needs
 from assistant.config import Settings
 from assistant.glossary import spelled_acronyms
@@ -52,6 +54,20 @@ The Metropolitan Police have reduced no-suspicion stop and search by 90% since 2
 fallen by a third in the same period.
 """
 
+TIERING = """# Analysis of the health, economic and social effects of tiers
+
+A sustained period of exponential growth, with R above 1, will result in hospitals becoming overwhelmed.
+Table 2 shows illustrative doubling times corresponding to different R numbers above 1.
+
+Table 2 - Illustrative COVID-19 doubling times for values of R above 1 R Doubling time (days)
+
+1.2 | 20
+1.4 | 11
+1.6 | 8
+
+Note: There is not a precise relationship between R and doubling time. Doubling times shown are approximate.
+"""
+
 MANIFEST = """documents:
   - file: devolution.md
     title: English Devolution White Paper report
@@ -61,6 +77,10 @@ MANIFEST = """documents:
     title: Modern life responsible for worrying health in middle aged
     publisher: Public Health England
     year: 2016
+  - file: tiering.md
+    title: Analysis of the health, economic and social effects of COVID-19 tiers
+    publisher: Cabinet Office
+    year: 2020
 """
 
 
@@ -72,10 +92,11 @@ def new_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     docs = tmp_path_factory.mktemp("units-docs")
     (docs / "devolution.md").write_text(DEVOLUTION)
     (docs / "one-you.md").write_text(PRESS_RELEASE)
+    (docs / "tiering.md").write_text(TIERING)
     (docs / "manifest.yaml").write_text(MANIFEST)
     settings = Settings(data_dir=tmp_path_factory.mktemp("units-data"), corpus_dir=docs, current_year=2026)
     report = Ingestor(settings).run([docs])
-    assert report.ok and report.count("added") == 2, [(r.doc_id, r.reason) for r in report.failed]
+    assert report.ok and report.count("added") == 3, [(r.doc_id, r.reason) for r in report.failed]
     yield build_assistant(settings)
 
 
@@ -104,6 +125,12 @@ def test_by_how_much_is_answered_by_a_percentage(new_library: object) -> None:
     assert "90%" in _ask(new_library, "By how much did the Metropolitan Police reduce no-suspicion stop and search?")
 
 
+def test_a_row_of_figures_answers_with_its_header(new_library: object) -> None:
+    text = _ask(new_library, "If R were 1.4, roughly how long would it take for cases to double?")
+    assert "1.4 | 11" in text and text.index("Doubling time (days)") < text.index("1.4 | 11")
+    assert "1.2 | 20" not in text  # the row asked about, not the table
+
+
 def test_rules() -> None:
     assert not Needs.of("By how much did the police reduce stop and search?").money
     assert Needs.of("How much did the pilot cost?").money
@@ -124,3 +151,6 @@ def test_rules() -> None:
     assert _POINTS_AHEAD.search("There is a very real and practical reason why it needs care.")
     assert _POINTS_AHEAD.search("It works as follows.")
     assert not _POINTS_AHEAD.search("The main reasons are cost and time.")
+    assert _figure_row("North East | 453 | 12% | 336") and _figure_row("1.4 | 11")
+    # a sentence a PDF's layout cut into cells is not a row of figures
+    assert not _figure_row("as | White | British | in | England | decreased | from | 87.4% | in | 2001")

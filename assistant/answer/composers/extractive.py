@@ -2,7 +2,7 @@
 
 For every sentence of the retrieved passages it scores
   - meaning: embedding similarity to the question (a long sentence by its closest clause; a
-    sentence leaning on the one before as the pair),
+    sentence leaning on the one before as the pair; a table row of figures with its header line),
   - terms: IDF-weighted coverage of the question's content terms (acronyms and
     their expansions count as one term, word forms meet: "chairs"/"chaired"),
   - answer type: a number for "how many", a year for "when", a place for "which wards"...,
@@ -66,6 +66,8 @@ FOCUS_SHARE = 0.3
 
 # Share of its weight a term carried into a follow-up from earlier turns keeps (see _term_groups).
 ABOUT_WEIGHT = 0.5
+
+
 def _focus_question(question: str) -> str:
     """The question without its names: what it asks, whoever it is about ("What data did
     South Tyneside use to choose where to start Local Area Coordination?" -> "What data did use
@@ -153,6 +155,12 @@ class Candidate:
     similarity: float = 0.0
     coverage: float = 0.0
     strength: float = 0.0  # the score with the whole question's similarity: what thresholds judge
+    header: str = ""  # a figure row's header line: the row is read with it
+
+    @property
+    def reading(self) -> str:
+        """What the sentence says to a reader: a row of figures says it with its header."""
+        return f"{self.header} {self.text}" if self.header else self.text
 
     @property
     def evidence(self) -> float:
@@ -179,6 +187,40 @@ def _leans_back(text: str) -> bool:
     if text.lstrip().startswith("|"):
         return True  # a table row's next cell, its first having ended a sentence ("Be Bold. | A campaign")
     return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
+
+
+def _figure_row(text: str) -> bool:
+    """A table row of figures ("North East | 453 | 12% | 336", "1.4 | 11"): read with its header."""
+    cells = text.split(" | ")
+    figures = sum(1 for c in cells if re.search(r"\d", c))
+    # at least half the cells are figures: not a sentence a PDF's layout cut into cells
+    return len(cells) >= 2 and all(len(c.split()) <= 6 for c in cells) and 2 * figures >= len(cells)
+
+
+def _header_of(
+    row: Candidate, passage: Passage, by_pos: dict[tuple[int, int], Candidate]
+) -> Candidate | None:
+    """The line that names a figure row's columns: the first line above the row's block of rows
+    that is not itself a figure row (a header row, or the caption a PDF table's header ran into)."""
+    if not _figure_row(row.text) or is_usable(row.text):
+        return None
+    text = passage.chunk.text
+    end = text.find(row.text)
+    for index in range(row.index - 1, -1, -1):
+        above = by_pos.get((row.passage_no, index))
+        if above is None:
+            continue
+        start = text.rfind(above.text, 0, max(end, 0))
+        if start < 0:
+            return None
+        if not _figure_row(above.text) or is_usable(above.text):
+            between = text[start + len(above.text) : end]
+            # only rows (and blank lines) between the header and the row
+            if all(" | " in line for line in between.split("\n") if line.strip()):
+                return above
+            return None
+        end = start
+    return None
 
 
 def _opens_list(cand: Candidate) -> bool:
@@ -328,7 +370,7 @@ class ExtractiveComposer:
             found = tuple(
                 (i, text, with_lemmas(tokenize(text)))
                 for i, text in spans
-                if is_usable(text)
+                if (is_usable(text) or _figure_row(text))
                 and not is_heading(text, chunk.section)
                 and not addressed_to_assistant(text)  # never answer material (assistant/injection.py)
             )
@@ -398,9 +440,17 @@ class ExtractiveComposer:
         # normalised) and it covers the pair's terms.
         antecedent: dict[int, int] = {}
         at = {(c.passage_no, c.index): i for i, c in enumerate(out)}
+        by_pos = {(c.passage_no, c.index): c for c in out}
         for i, cand in enumerate(out):
             j = at.get((cand.passage_no, cand.index - 1))
-            if j is not None and _rests_on(passages[cand.passage_no - 1], out[j], cand):
+            # a row of figures is read with its header ("1.4 | 11" under "R Doubling time (days)")
+            header = _header_of(cand, passages[cand.passage_no - 1], by_pos)
+            if header is not None:
+                j = at[(header.passage_no, header.index)]
+                cand.header = header.text
+            if j is not None and (
+                header is not None or _rests_on(passages[cand.passage_no - 1], out[j], cand)
+            ):
                 antecedent[i] = j
                 pair = vectors[i] + vectors[j]
                 pair = pair / (float((pair @ pair) ** 0.5) or 1.0)
@@ -422,7 +472,7 @@ class ExtractiveComposer:
             )
             cand.similarity = float(sim)
             cand.coverage = (covered + in_context) / total
-            type_score = 1.0 if kinds and any(has_type(cand.text, k, known) for k in kinds) else 0.0
+            type_score = 1.0 if kinds and any(has_type(cand.reading, k, known) for k in kinds) else 0.0
             if needs.count_of and counts(cand.text, needs.count_of, window=2, back=2):
                 type_score += 0.8  # "17 Neighbourhood Officers" answers "how many officers" best
             rank_prior = 1.0 / (1 + 0.25 * (cand.passage_no - 1))
@@ -508,7 +558,8 @@ class ExtractiveComposer:
         anchors = [
             c
             for c in cands
-            if needs.met_by(c.text) and self._passage_has(question, needs, passages[c.passage_no - 1], snap)
+            if needs.met_by(c.reading)
+            and self._passage_has(question, needs, passages[c.passage_no - 1], snap)
         ]
         if not anchors:
             return None
@@ -537,7 +588,10 @@ class ExtractiveComposer:
         or the next sentence of the same paragraph when it is on topic."""
         chosen = [anchor]
         previous = by_pos.get((anchor.passage_no, anchor.index - 1))
-        if previous and _rests_on(passages[anchor.passage_no - 1], previous, anchor):
+        header = _header_of(anchor, passages[anchor.passage_no - 1], by_pos)
+        if header is not None:
+            chosen.insert(0, header)  # the row's figures need the columns' names
+        elif previous and _rests_on(passages[anchor.passage_no - 1], previous, anchor):
             chosen.insert(0, previous)
         if _opens_list(anchor):
             return chosen + self._list_of(anchor, by_pos, room=self.max_sentences + 2 - len(chosen))
