@@ -160,11 +160,15 @@ def _heuristic_level(line: str, prev_ended: bool, nxt: str | None, typical: int,
 
 
 def _join(lines: list[str], typical: int) -> str:
-    """Re-flow a paragraph's lines; runs of short lines (table cells, addresses) keep their breaks."""
+    """Re-flow a paragraph's lines; runs of short lines (table cells, addresses) keep their breaks,
+    except where a line begins in lower case after a line that ended mid-sentence."""
     out: list[str] = []
     for line in lines:
         short = out and len(line) < 0.5 * typical and len(out[-1].rsplit("\n", 1)[-1]) < 0.5 * typical
-        if short and not out[-1].endswith("-"):
+        # a line going on with a sentence the line before left open is wrapped text, however short
+        # the page's longest lines make it look ("... last orders at 10pm" / "and closing time at 11pm.")
+        wrapped = out and line[:1].islower() and not _TERMINAL.search(out[-1])
+        if short and not wrapped and not out[-1].endswith("-"):
             out[-1] += "\n" + line
             continue
         out.append(line)

@@ -393,3 +393,30 @@ def test_cover_title_and_blank_page_notice_stay_out_of_sections(tmp_path: Path) 
     chunks = chunk_document(doc, META, "h")
     assert [c.section for c in chunks] == ["Background", "Consultation process"]
     assert chunks[1].page_start == 3
+
+
+def test_wrapped_lines_join_beside_small_print(tmp_path: Path) -> None:
+    """Small print on a page (a source note set in 4 pt) makes its longest lines far longer than
+    the body's, so body lines looked like a run of short lines (an address, table cells) and kept
+    their breaks: "... last orders at 10pm and closing time" / "at 11pm." became two sentences. A
+    line that goes on with the sentence the line before left open is wrapped text."""
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=4, leading=5)
+    note = "Source: ONS weekly deaths registered in England and Wales, compared with the five-year average. " * 8
+    item = (
+        "a. The 10pm closing time for hospitality has been modified to last orders at 10pm and closing time "
+        "at 11pm. This allows customers to depart gradually and provides greater flexibility."
+    )
+    path = tmp_path / "small-print.pdf"
+    SimpleDocTemplate(str(path)).build(
+        [
+            Paragraph("The Government will also refine the previous tiers:", styles["BodyText"]),
+            Paragraph(item, styles["BodyText"]),
+            Paragraph(note, small),
+        ]
+    )
+    doc = load(path, MAX_BYTES)
+    assert "last orders at 10pm and closing time at 11pm." in doc.text
