@@ -264,8 +264,16 @@ def is_heading(text: str, section: str) -> bool:
     )
 
 
+# a source a PDF's footnote left in the text ("3 NHS England (2020) Supplementary information: ...",
+# "2 DHSC, ONS, GAD and Home Office (2020). Direct and Indirect Impacts..."): where a fact came from
+_REFERENCE = re.compile(r"^\d{1,3}\s+(?:(?:[A-Z][\w.&,'’-]*|and|of|for|the|&)\s+){1,8}\((?:19|20)\d\d[a-z]?\)")
+
+
 def is_usable(text: str) -> bool:
-    """A sentence that can be an answer: four words or a list item of two, mostly letters."""
+    """A sentence that can be an answer: four words or a list item of two, mostly letters, and
+    not a footnote's source reference."""
+    if _REFERENCE.match(text):
+        return False
     words = text.split()
     if len(words) < 4 and not (LIST_ITEM.match(text) and len(words) >= 2):
         return False

@@ -10,12 +10,16 @@ ingested with the real model, asked questions whose answer lies past the best se
 - an acronym the question uses counts as named where the passage's document spells it out
   ("PHE" in a press release published by Public Health England);
 - a table row of figures whose header a PDF ran into the caption ("1.4 | 11" under "... R Doubling
-  time (days)") answers with that line above it, and is not declined as having too few words.
+  time (days)") answers with that line above it, and is not declined as having too few words;
+- so does a bare list line a colon opens ("In a typical month, the NHS delivers:" / "49,000 cancer
+  treatments"), in a real PDF, and a footnote's source reference ("3 NHS England (2020)
+  Supplementary information: ... Cancer Treatments.") is never the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +27,7 @@ from assistant.answer.composers.extractive import _POINTS_AHEAD, _figure_row
 from assistant.answer.composers.needs import Needs
 from assistant.config import Settings
 from assistant.glossary import spelled_acronyms
+from assistant.text import is_usable
 from assistant.types import ChatRequest, Status
 
 DEVOLUTION = """# Devolution and reorganisation
@@ -77,11 +82,39 @@ MANIFEST = """documents:
     title: Modern life responsible for worrying health in middle aged
     publisher: Public Health England
     year: 2016
+  - file: nhs-box.pdf
+    title: COVID-19 Winter Plan
+    publisher: Cabinet Office
+    year: 2020
   - file: tiering.md
     title: Analysis of the health, economic and social effects of COVID-19 tiers
     publisher: Cabinet Office
     year: 2020
 """
+
+
+def _nhs_box_pdf(path: Path) -> None:
+    """A real PDF: a box of bare list lines under a colon, and a footnote's source reference."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    items = ["Half a million emergency admissions", "49,000 cancer treatments", "10,000 hip replacements"]
+    SimpleDocTemplate(str(path)).build(
+        [
+            Paragraph("Protecting the NHS", styles["Heading1"]),
+            Paragraph(
+                "Much of this care would not happen in a health service overwhelmed by the virus.",
+                styles["BodyText"],
+            ),
+            Paragraph(
+                "3 NHS England (2020) Supplementary information: 31 Day First or Subsequent Cancer Treatments.",
+                styles["BodyText"],
+            ),
+            Paragraph("In a typical month, the NHS delivers:", styles["BodyText"]),
+            Paragraph("<br/>".join(items), styles["BodyText"]),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +126,11 @@ def new_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     (docs / "devolution.md").write_text(DEVOLUTION)
     (docs / "one-you.md").write_text(PRESS_RELEASE)
     (docs / "tiering.md").write_text(TIERING)
+    _nhs_box_pdf(docs / "nhs-box.pdf")
     (docs / "manifest.yaml").write_text(MANIFEST)
     settings = Settings(data_dir=tmp_path_factory.mktemp("units-data"), corpus_dir=docs, current_year=2026)
     report = Ingestor(settings).run([docs])
-    assert report.ok and report.count("added") == 3, [(r.doc_id, r.reason) for r in report.failed]
+    assert report.ok and report.count("added") == 4, [(r.doc_id, r.reason) for r in report.failed]
     yield build_assistant(settings)
 
 
@@ -122,7 +156,9 @@ def test_a_decimal_count_answers_how_many(new_library: object) -> None:
 
 
 def test_by_how_much_is_answered_by_a_percentage(new_library: object) -> None:
-    assert "90%" in _ask(new_library, "By how much did the Metropolitan Police reduce no-suspicion stop and search?")
+    assert "90%" in _ask(
+        new_library, "By how much did the Metropolitan Police reduce no-suspicion stop and search?"
+    )
 
 
 def test_a_row_of_figures_answers_with_its_header(new_library: object) -> None:
@@ -131,21 +167,38 @@ def test_a_row_of_figures_answers_with_its_header(new_library: object) -> None:
     assert "1.2 | 20" not in text  # the row asked about, not the table
 
 
+def test_a_bare_list_line_answers_with_its_lead_and_a_source_reference_never_does(
+    new_library: object,
+) -> None:
+    text = _ask(new_library, "How many cancer treatments does the NHS deliver in a typical month?")
+    assert "49,000 cancer treatments" in text
+    assert text.index("In a typical month, the NHS delivers") < text.index("49,000")
+    assert "Supplementary information" not in text
+
+
 def test_rules() -> None:
     assert not Needs.of("By how much did the police reduce stop and search?").money
     assert Needs.of("How much did the pilot cost?").money
-    assert Needs.of("How many people are at risk?").met_by("There are an estimated 11.9 million people at risk.")
+    assert Needs.of("How many people are at risk?").met_by(
+        "There are an estimated 11.9 million people at risk."
+    )
     # "how many answered ...?" is answered by "consultees answering: 17"
     answered = Needs.of("How many answered on behalf of a charity?")
-    assert answered.met_by("RESPONDING AS: On behalf of a charity; Number of consultees answering: 17; %: 18%")
+    assert answered.met_by(
+        "RESPONDING AS: On behalf of a charity; Number of consultees answering: 17; %: 18%"
+    )
     assert Needs.of("How much devolved funding a year would the authority receive?").money
     grew = Needs.of("How much did apprenticeship starts grow between 2002/03 and 2015/16?")
     assert not grew.money and grew.met_by("Apprenticeship starts more than tripled, from 168,000 to 509,000.")
     share = Needs.of("What share of people were worried about their finances?")
     assert share.met_by("Around 1 in 3 people report being worried about finances.")
-    assert not Needs.of("What was the weekly case rate per 100,000 population?").percent  # a rate, not a share
+    assert not Needs.of(
+        "What was the weekly case rate per 100,000 population?"
+    ).percent  # a rate, not a share
     average = Needs.of("What is the current average life expectancy in Kent?")
-    assert average.met_by("Life expectancy is 81.2 years.") and not average.met_by("Life expectancy has stalled.")
+    assert average.met_by("Life expectancy is 81.2 years.") and not average.met_by(
+        "Life expectancy has stalled."
+    )
     assert {"PHE", "HE", "PH"} <= spelled_acronyms("Published by Public Health England today")
     assert "KCC" in spelled_acronyms("Kent County Council and its partners")
     assert _POINTS_AHEAD.search("There is a very real and practical reason why it needs care.")
@@ -153,4 +206,8 @@ def test_rules() -> None:
     assert not _POINTS_AHEAD.search("The main reasons are cost and time.")
     assert _figure_row("North East | 453 | 12% | 336") and _figure_row("1.4 | 11")
     # a sentence a PDF's layout cut into cells is not a row of figures
+    assert not is_usable(
+        "3 NHS England (2020) Supplementary information: 31 Day First or Subsequent Cancer Treatments."
+    )
+    assert is_usable("The Localism Act (2011) gave councils new powers to act.")
     assert not _figure_row("as | White | British | in | England | decreased | from | 87.4% | in | 2001")

@@ -189,6 +189,29 @@ def _leans_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text) or re.search(r"\b(their|its|they|them|these|this)\b", head, re.I))
 
 
+def _list_lines(text: str, spans: list[tuple[int, int]]) -> dict[int, int]:
+    """The short lines a colon opens ("In a typical month, the NHS delivers:" / "49,000 cancer
+    treatments" / "10,000 hip replacements"), each with its lead's index: list items without
+    bullets, which read as headings or as too short to answer alone. A run ends at a blank line
+    or a longer line."""
+    items: dict[int, int] = {}
+    lead = -1
+    for i, (a, b) in enumerate(spans):
+        line = text[a:b]
+        gap = text[spans[i - 1][1] : a] if i else ""
+        words = len(line.split())
+        first = lead == i - 1 and gap.count("\n") in (1, 2)
+        if (
+            (first or (i - 1 in items and gap.count("\n") == 1))
+            and 2 <= words <= 12
+            and not line.endswith(":")
+        ):
+            items[i] = items.get(i - 1, lead)
+        if line.rstrip().endswith(":") and "\n" in text[b : b + 3]:
+            lead = i
+    return items
+
+
 def _figure_row(text: str) -> bool:
     """A table row of figures ("North East | 453 | 12% | 336", "1.4 | 11"): read with its header."""
     cells = text.split(" | ")
@@ -272,6 +295,7 @@ class ExtractiveComposer:
         # per chunk id (ids are versioned by content hash, so entries never go stale)
         self._sentences: dict[str, tuple[tuple[int, str, frozenset[str]], ...]] = {}
         self._context: dict[str, frozenset[str]] = {}
+        self._leads: dict[str, dict[int, int]] = {}  # a list line's index -> its colon lead's
         self._passage_terms: dict[str, frozenset[str]] = {}
         self._local = threading.local()  # what the last stream left unanswered, per thread
 
@@ -363,21 +387,37 @@ class ExtractiveComposer:
         chunk = passage.chunk
         found = self._sentences.get(chunk.id)
         if found is None:
-            spans = (
-                (i, chunk.text[slice(*without_footnote_mark(a, b, chunk.text))])
-                for i, (a, b) in enumerate(sentence_spans(chunk.text))
-            )
-            found = tuple(
-                (i, text, with_lemmas(tokenize(text)))
-                for i, text in spans
-                if (is_usable(text) or _figure_row(text))
-                and not is_heading(text, chunk.section)
-                and not addressed_to_assistant(text)  # never answer material (assistant/injection.py)
-            )
             if len(self._sentences) > 50_000:
                 self._sentences.clear()
+                self._leads.clear()
+            spans = sentence_spans(chunk.text)
+            texts = [chunk.text[slice(*without_footnote_mark(a, b, chunk.text))] for a, b in spans]
+            sentences = {
+                i
+                for i, text in enumerate(texts)
+                if (is_usable(text) or _figure_row(text)) and not is_heading(text, chunk.section)
+            }
+            # a list line too short or bare to be a sentence is one with its lead
+            items = self._leads[chunk.id] = {
+                i: lead for i, lead in _list_lines(chunk.text, spans).items() if i not in sentences
+            }
+            found = tuple(
+                (i, text, with_lemmas(tokenize(text)))
+                for i, text in enumerate(texts)
+                if (i in sentences or i in items)
+                and not addressed_to_assistant(text)  # never answer material (assistant/injection.py)
+            )
             self._sentences[chunk.id] = found
         return found
+
+    def _lead_of(
+        self, cand: Candidate, passage: Passage, by_pos: dict[tuple[int, int], Candidate]
+    ) -> Candidate | None:
+        """What a line is read with: a row of figures its header, a list line its colon lead."""
+        lead = self._leads.get(passage.chunk.id, {}).get(cand.index)
+        if lead is not None:
+            return by_pos.get((cand.passage_no, lead))
+        return _header_of(cand, passage, by_pos)
 
     def _context_of(self, passage: Passage) -> frozenset[str]:
         found = self._context.get(passage.chunk.id)
@@ -444,7 +484,7 @@ class ExtractiveComposer:
         for i, cand in enumerate(out):
             j = at.get((cand.passage_no, cand.index - 1))
             # a row of figures is read with its header ("1.4 | 11" under "R Doubling time (days)")
-            header = _header_of(cand, passages[cand.passage_no - 1], by_pos)
+            header = self._lead_of(cand, passages[cand.passage_no - 1], by_pos)
             if header is not None:
                 j = at[(header.passage_no, header.index)]
                 cand.header = header.text
@@ -588,7 +628,7 @@ class ExtractiveComposer:
         or the next sentence of the same paragraph when it is on topic."""
         chosen = [anchor]
         previous = by_pos.get((anchor.passage_no, anchor.index - 1))
-        header = _header_of(anchor, passages[anchor.passage_no - 1], by_pos)
+        header = self._lead_of(anchor, passages[anchor.passage_no - 1], by_pos)
         if header is not None:
             chosen.insert(0, header)  # the row's figures need the columns' names
         elif previous and _rests_on(passages[anchor.passage_no - 1], previous, anchor):
