@@ -266,7 +266,9 @@ def is_heading(text: str, section: str) -> bool:
 
 # a source a PDF's footnote left in the text ("3 NHS England (2020) Supplementary information: ...",
 # "2 DHSC, ONS, GAD and Home Office (2020). Direct and Indirect Impacts..."): where a fact came from
-_REFERENCE = re.compile(r"^\d{1,3}\s+(?:(?:[A-Z][\w.&,'’-]*|and|of|for|the|&)\s+){1,8}\((?:19|20)\d\d[a-z]?\)")
+_REFERENCE = re.compile(
+    r"^\d{1,3}\s+(?:(?:[A-Z][\w.&,'’-]*|and|of|for|the|&)\s+){1,8}\((?:19|20)\d\d[a-z]?\)"
+)
 
 
 def is_usable(text: str) -> bool:

@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 # Bump when loading/chunking changes in a way that should re-ingest unchanged files.
 # what ingest makes of a file: a change re-indexes every file once (2: PDFium layout, OCR, tables with
 # headers; 3: cover titles out of section paths, blank-page notices dropped, paragraph numbers spaced;
-# 4: a PDF line that goes on with the sentence the line before left open is joined to it)
-PIPELINE_VERSION = "4"
+# 4: a PDF line that goes on with the sentence the line before left open is joined to it; 5: letter-
+# spaced PDF text reads as words, and text scaled up by its matrix has its drawn size)
+PIPELINE_VERSION = "5"
 SKIP_FILES = frozenset({"manifest.yaml", "manifest.yml", "README.md"})
 
 

@@ -132,6 +132,14 @@ def text_of(glyphs: list[_Glyph]) -> str:
     body = sizes[len(sizes) // 2]
     bases = [g.base for g in glyphs if g.size >= 0.85 * body] or [glyphs[0].base]
     line_base = statistics.median(bases)
+    # letter-spaced text ("T h e  R a c e" in a tracked heading) widens every gap: a word space is
+    # a gap wider than the line's usual gap between letters by the usual margin
+    gaps = [
+        b.x0 - a.x1
+        for a, b in itertools.pairwise(glyphs)
+        if not a.ch.isspace() and not b.ch.isspace() and not b.space_before
+    ]
+    tracking = max(0.0, statistics.median(gaps)) if len(gaps) >= 4 else 0.0
     for g in glyphs:
         if g.ch.isspace():
             if out and out[-1] != " ":
@@ -144,7 +152,7 @@ def text_of(glyphs: list[_Glyph]) -> str:
             continue  # a footnote mark: "20%³" would read as "20%3", or hide the figure from the verifier
         if prev is not None and not prev.ch.isspace() and out and out[-1] != " ":
             gap = g.x0 - prev.x1
-            if g.space_before or gap > _SPACE_GAP * max(g.size, prev.size):
+            if g.space_before or gap > _SPACE_GAP * max(g.size, prev.size) + tracking:
                 out.append(" ")
         elif g.space_before and out and out[-1] != " ":
             out.append(" ")
@@ -218,7 +226,9 @@ def _glyphs(textpage: Any) -> tuple[dict[int, list[_Glyph]], int, int]:
             x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         else:
             x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
-        size = style.size or (y1 - y0)
+        size = style.size
+        if size < 0.5 * (y1 - y0):  # 0 or 1 for text scaled by its matrix: the box says its size
+            size = y1 - y0
         groups.setdefault(style.degrees, []).append(
             _Glyph(ch, x0, x1, y0, y1, y0, size, style.bold, space_pending)
         )

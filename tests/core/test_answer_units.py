@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer.composers.extractive import _POINTS_AHEAD, _figure_row
-from assistant.answer.composers.needs import Needs
+from assistant.answer.composers.needs import Needs, answer_types
 from assistant.config import Settings
 from assistant.glossary import spelled_acronyms
 from assistant.text import is_usable
@@ -195,6 +195,7 @@ def test_rules() -> None:
     assert not Needs.of(
         "What was the weekly case rate per 100,000 population?"
     ).percent  # a rate, not a share
+    assert "number" in answer_types("How common was overcrowding among Bangladeshi households?")
     average = Needs.of("What is the current average life expectancy in Kent?")
     assert average.met_by("Life expectancy is 81.2 years.") and not average.met_by(
         "Life expectancy has stalled."

@@ -420,3 +420,56 @@ def test_wrapped_lines_join_beside_small_print(tmp_path: Path) -> None:
     )
     doc = load(path, MAX_BYTES)
     assert "last orders at 10pm and closing time at 11pm." in doc.text
+
+
+def test_letter_spaced_heading_reads_as_words(tmp_path: Path) -> None:
+    """A heading set with tracking (extra space after every letter, PDF "Tc") has a word-space-sized
+    gap between all its letters: it read "1 . T h e R a c e D i s p a r i t y A u d i t", glued to the
+    paragraph below. Word spaces are gaps wider than the line's usual gap between letters."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "tracked.pdf"
+    pdf = canvas.Canvas(str(path))
+    heading = pdf.beginText(72, 760)
+    heading.setFont("Helvetica-Bold", 16)
+    heading.setCharSpace(4)
+    heading.textLine("1. The Race Disparity Audit")
+    pdf.drawText(heading)
+    body = pdf.beginText(72, 720)
+    body.setFont("Helvetica", 11)
+    body.setCharSpace(0)
+    body.textLine("The Prime Minister announced the Race Disparity Audit in August 2016 with a view to")
+    body.textLine("shining a light on how people of different ethnicities are treated across public services.")
+    pdf.drawText(body)
+    pdf.save()
+    doc = load(path, MAX_BYTES)
+    assert "1. The Race Disparity Audit" in doc.text
+    assert "announced the Race Disparity Audit in August 2016" in doc.text
+
+
+def test_text_scaled_by_its_matrix_has_its_drawn_size(tmp_path: Path) -> None:
+    """A producer that sets 1 pt text and scales it up by the matrix (the Race Disparity Audit's
+    headings): PDFium reports size 1, so every letter gap looked like a word space and a cell gap
+    ("1 . T h e R a c e"), and the heading was not found. The glyph box gives the drawn size."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scaled.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.saveState()
+    pdf.translate(72, 760)
+    pdf.scale(16, 16)
+    heading = pdf.beginText(0, 0)
+    heading.setFont("Helvetica-Bold", 1)
+    heading.setCharSpace(0.1)
+    heading.textLine("1. The Race Disparity Audit")
+    pdf.drawText(heading)
+    pdf.restoreState()
+    body = pdf.beginText(72, 720)
+    body.setFont("Helvetica", 11)
+    body.textLine("The Prime Minister announced the Race Disparity Audit in August 2016 with a view to")
+    body.textLine("shining a light on how people of different ethnicities are treated across public services.")
+    pdf.drawText(body)
+    pdf.save()
+    doc = load(path, MAX_BYTES)
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == ["1. The Race Disparity Audit"]
+    assert "T h e" not in doc.text

@@ -32,7 +32,8 @@ __all__ = [
 _COUNTED = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|main) "
 _TYPE_PATTERNS = {
     "number": re.compile(
-        r"\bhow (many|much|often|big|large)\b|\bwhat (percentage|proportion|share|number|amount)\b|"
+        r"\bhow (many|much|often|big|large|common|widespread|prevalent)\b|"
+        r"\bwhat (percentage|proportion|share|number|amount)\b|"
         r"\bnumber of\b|\bhow much\b|\bbudget\b|\bcost\b|\bspend\b|\bper cent\b|\bpercentage\b",
         re.I,
     ),
